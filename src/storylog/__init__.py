@@ -1,0 +1,3 @@
+"""storylog: the complete, verifiable history of a live news story."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""The application: commands on stories, concurrency, and reading them back."""

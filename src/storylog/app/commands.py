@@ -1,0 +1,132 @@
+"""The editors' commands: build a validated payload and run it on the latest story.
+
+Each command is a closure run by ``StoryApp.change``, so that after a race it
+is rebuilt and re-checked against the story as it now is. A command whose
+``command_id`` was already applied returns what it did then and writes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from storylog.app.service import StoryApp
+from storylog.domain.payloads import (
+    StoryDetailsChangedPayload,
+    UpdateAddedPayload,
+    UpdateEditedPayload,
+    UpdateRetractedPayload,
+)
+from storylog.domain.story import PublishedVersion, Revision, Story
+from storylog.domain.values import ContentChange, UpdateContent
+
+
+def now_stamp(story: Story) -> str:
+    return datetime.now(ZoneInfo(story.tz)).strftime("%Y-%m-%d %H:%M")
+
+
+def add_update(
+    app: StoryApp, slug: str, *, body: str, update_id: str | None = None,
+    stamp: str | None = None, sources: list[dict[str, Any]] | None = None,
+    status: str = "unverified", key_event: bool = False,
+    media: list[dict[str, Any]] | None = None, editor: str, command_id: str = "",
+) -> str:
+    content = UpdateContent.model_validate(
+        {"body": body, "sources": sources or [], "media": media or []}
+    )
+
+    def add(story: Story, cid: str) -> str:
+        done = story.done_by(cid)
+        if isinstance(done, Revision):
+            return story.update_of(done)
+        payload = UpdateAddedPayload(
+            update_id=update_id or story.next_update_id(), stamp=stamp or now_stamp(story),
+            status=status, key_event=key_event, content=content,
+        )
+        story.add_update(payload, editor=editor, command_id=cid)
+        return payload.update_id
+
+    return app.change(slug, editor, add, command_id)
+
+
+def edit_update(
+    app: StoryApp, slug: str, update_id: str, *, kind: str, reason: str,
+    note: str | None = None, body: str | None = None,
+    sources: list[dict[str, Any]] | None = None, status: str | None = None,
+    stamp: str | None = None, key_event: bool | None = None,
+    media: list[dict[str, Any]] | None = None, base_revision: int | None = None,
+    editor: str, command_id: str = "",
+) -> int:
+    change = ContentChange.model_validate(
+        {"body": body, "sources": sources, "media": media}
+    )
+    seen: list[int] = []
+
+    def edit(story: Story, cid: str) -> int:
+        done = story.done_by(cid)
+        if isinstance(done, Revision):
+            return done.revision
+        # Based on what the editor saw: the revision given, or the first one loaded.
+        seen.append(story.update(update_id).revision)
+        payload = UpdateEditedPayload(
+            update_id=update_id, base_revision=base_revision or seen[0], kind=kind,
+            reason=reason, note=note, stamp=stamp, status=status, key_event=key_event,
+            content=None if change.is_empty() else change,
+        )
+        story.edit_update(payload, editor=editor, command_id=cid)
+        return story.updates[update_id].revision
+
+    return app.change(slug, editor, edit, command_id)
+
+
+def retract_update(
+    app: StoryApp, slug: str, update_id: str, *, reason: str, note: str,
+    base_revision: int | None = None, editor: str, command_id: str = "",
+) -> int:
+    seen: list[int] = []
+
+    def retract(story: Story, cid: str) -> int:
+        done = story.done_by(cid)
+        if isinstance(done, Revision):
+            return done.revision
+        seen.append(story.update(update_id).revision)
+        payload = UpdateRetractedPayload(
+            update_id=update_id, base_revision=base_revision or seen[0],
+            reason=reason, note=note,
+        )
+        story.retract_update(payload, editor=editor, command_id=cid)
+        return story.updates[update_id].revision
+
+    return app.change(slug, editor, retract, command_id)
+
+
+def change_details(
+    app: StoryApp, slug: str, payload: StoryDetailsChangedPayload, *, editor: str,
+    command_id: str = "",
+) -> None:
+    def change(story: Story, cid: str) -> None:
+        if story.done_by(cid) is None:
+            story.change_details(payload, editor=editor, command_id=cid)
+
+    app.change(slug, editor, change, command_id)
+
+
+def publish(
+    app: StoryApp, slug: str, *, editor: str, note: str | None = None,
+    base_position: int | None = None, command_id: str = "",
+) -> int:
+    seen: list[int] = []
+
+    def publish(story: Story, cid: str) -> int:
+        done = story.done_by(cid)
+        if isinstance(done, PublishedVersion):
+            return done.version
+        seen.append(story.version)  # the editor published what they saw first
+        return story.publish(
+            head=app.chain.hash_at(story.id, story.version), note=note, editor=editor,
+            command_id=cid,
+            base_position=base_position if base_position is not None else seen[0],
+        )
+
+    return app.change(slug, editor, publish, command_id)

@@ -1,0 +1,208 @@
+"""StoryApp: the one way into the event log.
+
+Every command loads the story, lets the aggregate check its rules, and saves.
+When another writer saved first (the store refuses the duplicate position),
+the command reloads and runs its checks again: an add then simply lands after
+the other change, while an edit, retraction or publish that was based on what
+the editor saw is refused as a conflict if that moved on.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import EventStore, IntegrityError, StoredEvent
+from eventsourcing.utils import get_topic
+
+from storylog.domain.payloads import StoryOpenedPayload
+from storylog.domain.story import Story, story_id
+from storylog.errors import Conflict, NotFound, RefusedInput, StoreUnavailable
+from storylog.store.backends import env_for, is_postgres
+from storylog.store.mapper import ChainedEventStore, EventMapper, SnapshotMapper
+from storylog.store.sealing import KeyStore
+from storylog.store.sql import Sql
+
+T = TypeVar("T")
+RETRIES = 50
+OPENED_TOPIC = get_topic(Story.Opened)
+
+
+class StoryApp(Application[UUID]):
+    name = "storylog"
+    snapshotting_intervals = {Story: 50}  # noqa: RUF012 - eventsourcing's API
+
+    def __init__(self, db: str):
+        self.db = db
+        self.sql: Sql | None = None
+        try:
+            super().__init__(env=env_for(db))
+        except StoreUnavailable:
+            raise
+        except Exception as error:  # the drivers raise many kinds
+            raise StoreUnavailable(f"cannot open {db}: {_first_line(error)}") from None
+
+    # -- construction: storylog's own mapper, keys and chained store ----------
+
+    def construct_mapper(self) -> EventMapper:
+        datastore = getattr(self.factory, "datastore")
+        self.sql = Sql(datastore, postgres=is_postgres(self.db))
+        self.keys = KeyStore(self.sql)
+        return EventMapper(self.keys)
+
+    def construct_event_store(self) -> EventStore[UUID]:
+        return ChainedEventStore(mapper=self.mapper, recorder=self.recorder)
+
+    def construct_snapshot_store(self) -> EventStore[UUID]:
+        recorder = self.factory.aggregate_recorder(purpose="snapshots")
+        return EventStore(mapper=SnapshotMapper(self.keys), recorder=recorder)
+
+    @property
+    def chain(self) -> ChainedEventStore:
+        assert isinstance(self.events, ChainedEventStore)
+        return self.events
+
+    # -- commands -------------------------------------------------------------
+
+    def open_story(self, payload: StoryOpenedPayload, *, editor: str, command_id: str = "") -> Story:
+        _check_editor(editor)
+        if self.exists(payload.slug):
+            raise RefusedInput(f"story {payload.slug} already exists; choose another slug")
+        story = Story.open(payload, editor=editor, command_id=command_id or _new_id())
+        try:
+            self.save(story)
+        except IntegrityError:
+            raise RefusedInput(f"story {payload.slug} already exists; choose another slug") from None
+        return story
+
+    def change(
+        self, slug: str, editor: str, command: Callable[[Story, str], T], command_id: str = ""
+    ) -> T:
+        """Run ``command`` on the latest story and save what it did, retrying on a race.
+
+        A command that finds its ``command_id`` already applied returns the earlier
+        result and triggers nothing, so a re-run after a crash does not write twice.
+        """
+        _check_editor(editor)
+        command_id = command_id or _new_id()
+        for _ in range(RETRIES):
+            story = self.story(slug)
+            result = command(story, command_id)
+            if not story.pending_events:
+                return result
+            try:
+                self.save(story)
+            except IntegrityError:
+                continue  # someone saved first: reload and check again
+            return result
+        raise Conflict(f"{slug} is changing too fast to save; try again")
+
+    # -- reading --------------------------------------------------------------
+
+    def story(self, slug: str, position: int | None = None) -> Story:
+        try:
+            story = self.repository.get(story_id(slug), version=position)
+        except AggregateNotFoundError:
+            raise NotFound(f"no story {slug!r}; see `storylog stories`") from None
+        assert isinstance(story, Story)
+        return story
+
+    def exists(self, slug: str) -> bool:
+        return bool(self.recorder.select_events(story_id(slug), lte=1))
+
+    def published(self, slug: str, version: int) -> Story:
+        story = self.story(slug)
+        if not 1 <= version <= len(story.versions):
+            have = f"1 to {len(story.versions)}" if story.versions else "none yet"
+            raise NotFound(f"{slug} has no published version {version} (published: {have})")
+        return self.story(slug, story.versions[version - 1].position)
+
+    def slugs(self) -> list[str]:
+        """Every story's slug, in the order they were opened."""
+        return [self.mapper.transcoder.decode(n.state)["payload"]["slug"] for n in self._opened()]
+
+    def _opened(self) -> Iterator[Any]:
+        start = 1
+        while True:
+            rows = self.recorder.select_notifications(start, 1000, topics=[OPENED_TOPIC])
+            yield from rows
+            if len(rows) < 1000:
+                return
+            start = rows[-1].id + 1
+
+    def rows(self, slug: str) -> list[StoredEvent]:
+        """A story's stored rows, in position order."""
+        rows = list(self.recorder.select_events(story_id(slug)))
+        if not rows:
+            raise NotFound(f"no story {slug!r}; see `storylog stories`")
+        return rows
+
+    def event_of(self, row: StoredEvent) -> Story.Event:
+        event = self.mapper.to_domain_event(row)
+        assert isinstance(event, Story.Event)
+        return event
+
+
+def _check_editor(editor: str) -> None:
+    if not editor or not editor.strip():
+        raise RefusedInput("who is making this change? give --editor NAME or set STORYLOG_EDITOR")
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+class Archive:
+    """Verifying, exporting and loading whole stories: the store as an archive."""
+
+    def __init__(self, app: StoryApp):
+        self.app = app
+
+    def story_ids(self) -> list[UUID]:
+        assert self.app.sql is not None
+        table = getattr(self.app.recorder, "events_table_name", "stored_events")
+        rows = self.app.sql.fetchall(
+            f"SELECT DISTINCT originator_id FROM {table}"  # noqa: S608 - our own table
+        )
+        return sorted(UUID(str(r["originator_id"])) for r in rows)
+
+    def chains(self, slug: str | None = None) -> Iterator[tuple[str, list[StoredEvent]]]:
+        ids = [story_id(slug)] if slug else self.story_ids()
+        for sid in ids:
+            rows = list(self.app.recorder.select_events(sid))
+            if slug and not rows:
+                raise NotFound(f"no story {slug!r}; see `storylog stories`")
+            yield _label(rows, sid), rows
+
+    def load(self, lines: list[dict[str, Any]]) -> dict[str, int]:
+        from storylog.store.transfer import keys_of, rows_of
+
+        stories = rows_of(lines)
+        for slug in stories:
+            if self.app.exists(slug):
+                raise RefusedInput(f"story {slug} is already in this store; nothing was loaded")
+        for key, secret in keys_of(lines).items():
+            self.app.keys.put(key, secret)
+        rows = [row for story_rows in stories.values() for row in story_rows]
+        try:
+            self.app.recorder.insert_events(rows)
+        except IntegrityError:
+            raise Conflict("a story in the file was written meanwhile; nothing was loaded") from None
+        return {slug: len(r) for slug, r in stories.items()}
+
+
+def _label(rows: list[StoredEvent], sid: UUID) -> str:
+    import orjson
+
+    try:
+        return str(orjson.loads(rows[0].state)["payload"]["slug"])
+    except Exception:  # a tampered first row still gets reported, by id
+        return str(sid)

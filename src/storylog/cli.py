@@ -1,0 +1,472 @@
+"""The `storylog` command line: parse, call the application, render. Nothing else.
+
+Exit codes: 0 ok, 1 refused input, 2 usage, 3 unknown story or update,
+4 conflict, 5 verification failed, 6 database unavailable, 70 internal error.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from storylog.cli_support import (
+    Session,
+    color_wanted,
+    echo_json,
+    parse_source,
+    read_text,
+    run,
+    say,
+    text_from_editor,
+)
+
+EPILOG = """\b
+Exit codes: 0 ok, 1 refused input (nothing written), 2 usage,
+3 unknown story or update, 4 conflict (someone changed it first),
+5 verification failed, 6 database unavailable, 70 internal error (a bug).
+"""
+
+STATUSES = ["unverified", "verified", "disputed", "denied", "false"]
+KINDS = ["copy-edit", "update", "clarification", "correction", "editors-note"]
+
+
+@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db", envvar="STORYLOG_DB", default="storylog.db", show_default=True,
+    help="SQLite file, or a postgresql:// URL. Env: STORYLOG_DB.",
+)
+@click.version_option(package_name="storylog")
+@click.pass_context
+def cli(ctx: click.Context, db: str) -> None:
+    """Keep the complete, verifiable history of a live news story.
+
+    \b
+    Example:
+      storylog new pokrovsk-live --headline "Battle for Pokrovsk" --tz Europe/Kyiv
+      echo "Russian forces ..." | storylog add pokrovsk-live --text - --source Bild
+      storylog publish pokrovsk-live
+    """
+    ctx.obj = Session(db)
+
+
+def editor_option(f: Any) -> Any:
+    f = click.option(
+        "--command-id", default="", metavar="ID",
+        help="Recorded on the event; lets a re-run be recognised.",
+    )(f)
+    return click.option(
+        "--editor", envvar="STORYLOG_EDITOR", default="", metavar="NAME",
+        help="Who makes the change (required). Env: STORYLOG_EDITOR.",
+    )(f)
+
+
+def json_option(f: Any) -> Any:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(f)
+
+
+def media_options(f: Any) -> Any:
+    for option in reversed(
+        [
+            click.option("--picture", metavar="CAPTION", help="A picture's caption."),
+            click.option("--picture-url", metavar="URL", help="The picture's http(s) address."),
+            click.option("--credit", metavar="TEXT", help="The picture's credit."),
+            click.option("--link", metavar="URL", help="A link or map, http(s) only."),
+            click.option("--link-label", metavar="TEXT", help="The link's label."),
+        ]
+    ):
+        f = option(f)
+    return f
+
+
+def media_of(
+    picture: str | None, picture_url: str | None, credit: str | None,
+    link: str | None, link_label: str | None,
+) -> list[dict[str, Any]] | None:
+    media: list[dict[str, Any]] = []
+    if picture or picture_url:
+        media.append({"type": "picture", "caption": picture, "url": picture_url, "credit": credit})
+    if link:
+        media.append({"type": "link", "url": link, "label": link_label})
+    return media or None
+
+
+@cli.command()
+@click.pass_obj
+def init(session: Session) -> None:
+    """Create the database (SQLite file or PostgreSQL tables) if it is missing.
+
+    \b
+    Example:
+      storylog --db newsroom.db init
+    """
+    session.app(create=True)
+    click.echo(session.db)
+    say(f"storylog database ready at {session.db}")
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--headline", required=True, help="The story's headline.")
+@click.option("--standfirst", default="", help="The opening paragraph under the headline.")
+@click.option("--tz", default="UTC", show_default=True, help="The newsroom's IANA time zone.")
+@click.option("--lang", default="en", show_default=True, help="The story's language tag.")
+@editor_option
+@click.pass_obj
+def new(
+    session: Session, slug: str, headline: str, standfirst: str, tz: str, lang: str,
+    editor: str, command_id: str,
+) -> None:
+    """Open a new live story.
+
+    \b
+    Example:
+      storylog new pokrovsk-live --headline "Battle for Pokrovsk" --tz Europe/Kyiv
+    """
+    from storylog.domain.payloads import StoryOpenedPayload
+
+    payload = StoryOpenedPayload(
+        slug=slug, headline=headline, standfirst=standfirst, tz=tz, lang=lang
+    )
+    session.app(create=True).open_story(payload, editor=editor, command_id=command_id)
+    click.echo(slug)
+    say(f"opened {slug}")
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--id", "update_id", help="A stable id for the update (default: generated).")
+@click.option("--stamp", help='The stamp readers see, "YYYY-MM-DD HH:MM" in the story\'s zone '
+              "(default: now).")
+@click.option("--source", "sources", multiple=True, metavar="SPEC",
+              help="NAME[,kind=K][,via=NAME][,url=URL][,confidential]; repeat for each.")
+@click.option("--status", type=click.Choice(STATUSES), default="unverified", show_default=True)
+@click.option("--key-event", is_flag=True, help="Mark the update a key event.")
+@click.option("--text", help="The update's text; - reads standard input; omit to use $EDITOR.")
+@media_options
+@editor_option
+@click.pass_obj
+def add(
+    session: Session, slug: str, update_id: str | None, stamp: str | None,
+    sources: tuple[str, ...], status: str, key_event: bool, text: str | None,
+    editor: str, command_id: str, **media: Any,
+) -> None:
+    """Add an update to a story; prints the new update's id.
+
+    \b
+    Example:
+      storylog add pokrovsk-live --stamp "2025-11-04 12:21" \\
+        --source "Julian Röpcke,kind=analyst,via=Bild" --text "Russian forces ..."
+    """
+    from storylog.app.commands import add_update
+
+    body = read_text(text)
+    app = session.app(create=False)
+    if body is None:
+        body = text_from_editor("", "update's text")
+    new_id = add_update(
+        app, slug, update_id=update_id, stamp=stamp, body=body,
+        sources=[parse_source(s) for s in sources], status=status, key_event=key_event,
+        media=media_of(**media), editor=editor, command_id=command_id,
+    )
+    click.echo(new_id)
+
+
+@cli.command()
+@click.argument("slug")
+@click.argument("update_id")
+@click.option("--kind", type=click.Choice(KINDS), required=True, help="The kind of change.")
+@click.option("--reason", required=True, help="Why (internal: never shown to readers).")
+@click.option("--note", help="Public note; required for clarification, correction, editors-note.")
+@click.option("--text", help="The new text; - reads standard input. With no change given, "
+              "$EDITOR opens on the current text.")
+@click.option("--source", "sources", multiple=True, metavar="SPEC",
+              help="Replace the cited sources (see `add --help`).")
+@click.option("--status", type=click.Choice(STATUSES))
+@click.option("--stamp", help='A corrected stamp, "YYYY-MM-DD HH:MM".')
+@click.option("--key-event/--not-key-event", default=None)
+@click.option("--revision", type=int, help="The revision you based the edit on (default: the "
+              "current one).")
+@media_options
+@editor_option
+@click.pass_obj
+def edit(
+    session: Session, slug: str, update_id: str, kind: str, reason: str, note: str | None,
+    text: str | None, sources: tuple[str, ...], status: str | None, stamp: str | None,
+    key_event: bool | None, revision: int | None, editor: str, command_id: str, **media: Any,
+) -> None:
+    """Change an update; prints its new revision number.
+
+    \b
+    Example:
+      storylog edit pokrovsk-live u3 --kind correction --reason "misread the report" \\
+        --note "An earlier version said 80%; Röpcke put it at 85%." --text -
+    """
+    from storylog.app.commands import edit_update
+
+    app = session.app()
+    body = read_text(text)
+    media_list = media_of(**media)
+    nothing_else = not (sources or status or stamp or key_event is not None or media_list)
+    update = app.story(slug).update(update_id)
+    # The edit is based on the revision the editor saw, even if $EDITOR stays open a while.
+    revision = revision if revision is not None else update.revision
+    if body is None and nothing_else:
+        current = update.content
+        body = text_from_editor(current.body if current else "", "new text")
+    revision = edit_update(
+        app, slug, update_id, kind=kind, reason=reason, note=note, body=body,
+        sources=[parse_source(s) for s in sources] if sources else None, status=status,
+        stamp=stamp, key_event=key_event, media=media_list, base_revision=revision,
+        editor=editor, command_id=command_id,
+    )
+    click.echo(revision)
+
+
+@cli.command()
+@click.argument("slug")
+@click.argument("update_id")
+@click.option("--reason", required=True, help="Why (internal).")
+@click.option("--note", required=True, help="The public notice readers see.")
+@click.option("--revision", type=int, help="The revision you based this on (default: current).")
+@editor_option
+@click.pass_obj
+def retract(
+    session: Session, slug: str, update_id: str, reason: str, note: str,
+    revision: int | None, editor: str, command_id: str,
+) -> None:
+    """Withdraw an update: it stays in the log and in history, marked retracted.
+
+    \b
+    Example:
+      storylog retract pokrovsk-live u7 --reason "video is from 2023" \\
+        --note "This update has been withdrawn: the video was older than reported."
+    """
+    from storylog.app.commands import retract_update
+
+    click.echo(
+        retract_update(
+            session.app(), slug, update_id, reason=reason, note=note,
+            base_revision=revision, editor=editor, command_id=command_id,
+        )
+    )
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--headline", help="The new headline.")
+@click.option("--standfirst", help="The new standfirst.")
+@click.option("--kind", type=click.Choice(KINDS), default="update", show_default=True)
+@click.option("--reason", required=True, help="Why (internal).")
+@click.option("--note", help="Public note (required for clarification and correction).")
+@editor_option
+@click.pass_obj
+def retitle(
+    session: Session, slug: str, headline: str | None, standfirst: str | None, kind: str,
+    reason: str, note: str | None, editor: str, command_id: str,
+) -> None:
+    """Change a story's headline or standfirst.
+
+    \b
+    Example:
+      storylog retitle pokrovsk-live --headline "Pokrovsk falls" --reason "new facts"
+    """
+    from storylog.app.commands import change_details
+    from storylog.domain.payloads import StoryDetailsChangedPayload
+
+    payload = StoryDetailsChangedPayload(
+        headline=headline, standfirst=standfirst, kind=kind, reason=reason, note=note
+    )
+    change_details(session.app(), slug, payload, editor=editor, command_id=command_id)
+    say(f"changed {slug}")
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--note", help="A note on this version.")
+@click.option("--position", "base_position", type=int,
+              help="Publish only if the story is still at this position (see `log`).")
+@editor_option
+@click.pass_obj
+def publish(
+    session: Session, slug: str, note: str | None, base_position: int | None,
+    editor: str, command_id: str,
+) -> None:
+    """Publish the story as it stands; prints the new version number.
+
+    \b
+    Example:
+      storylog publish pokrovsk-live --note "Morning update"
+    """
+    from storylog.app.commands import publish as publish_story
+
+    version = publish_story(
+        session.app(), slug, editor=editor, note=note, base_position=base_position,
+        command_id=command_id,
+    )
+    click.echo(version)
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--version", "version", type=int, help="What readers saw in published version N.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True)
+@json_option
+@click.pass_obj
+def show(session: Session, slug: str, version: int | None, fmt: str, as_json: bool) -> None:
+    """Show a story: the working copy, or a published version.
+
+    \b
+    Example:
+      storylog show pokrovsk-live --version 2 --format markdown
+    """
+    from storylog.projections.story_view import story_view
+    from storylog.render.story import to_markdown, to_text
+
+    app = session.app()
+    story = app.published(slug, version) if version else app.story(slug)
+    view = story_view(story, version)
+    if as_json or fmt == "json":
+        echo_json(view)
+    elif fmt == "markdown":
+        click.echo(to_markdown(view), nl=False)
+    else:
+        click.echo(to_text(view, color=color_wanted()), nl=False)
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--update", "update_id", help="Only the events of this update.")
+@json_option
+@click.pass_obj
+def log(session: Session, slug: str, update_id: str | None, as_json: bool) -> None:
+    """The audit trail: every event of a story, who, when, what kind, why.
+
+    \b
+    Example:
+      storylog log pokrovsk-live --update u3
+    """
+    from storylog.projections.audit import audit_entries
+    from storylog.render.audit import audit_text
+
+    entries = audit_entries(session.app(), slug, update_id)
+    if as_json:
+        echo_json(entries)
+    else:
+        click.echo(audit_text(entries, color=color_wanted()), nl=False)
+
+
+@cli.command()
+@json_option
+@click.pass_obj
+def stories(session: Session, as_json: bool) -> None:
+    """List the stories in the database.
+
+    \b
+    Example:
+      storylog stories --json
+    """
+    from storylog.projections.audit import story_summaries
+
+    summaries = story_summaries(session.app())
+    if as_json:
+        echo_json(summaries)
+        return
+    for s in summaries:
+        click.echo(
+            f"{s['slug']}\t{s['updates']} updates\t{s['published_versions']} published\t"
+            f"{s['headline']}"
+        )
+
+
+@cli.command()
+@click.argument("slug", required=False)
+@json_option
+@click.pass_obj
+def verify(session: Session, slug: str | None, as_json: bool) -> None:
+    """Recompute every hash chain; name the first modified, deleted, inserted or moved event.
+
+    \b
+    Example:
+      storylog verify pokrovsk-live
+    """
+    from storylog.app.service import Archive
+    from storylog.errors import VerificationFailed
+    from storylog.store.verify import check_all
+
+    reports = list(check_all(Archive(session.app()).chains(slug)))
+    if as_json:
+        echo_json([vars(r) | {"ok": r.ok} for r in reports])
+    else:
+        for r in reports:
+            if r.ok:
+                click.echo(f"ok\t{r.story}\t{r.events} events\thead {r.head}")
+    bad = [r for r in reports if not r.ok]
+    if bad:
+        raise VerificationFailed(bad[0].problem or "verification failed")
+    say(f"{len(reports)} stories verified")
+
+
+@cli.command()
+@click.argument("slug", required=False)
+@click.option("--all", "everything", is_flag=True, help="Every story.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write to FILE instead of standard output.")
+@click.pass_obj
+def events(session: Session, slug: str | None, everything: bool, output: str | None) -> None:
+    """Write a story's events as NDJSON (one event a line, as stored, with keys).
+
+    \b
+    Example:
+      storylog events pokrovsk-live > pokrovsk.ndjson
+    """
+    from storylog.app.service import Archive
+    from storylog.store.transfer import export_lines
+
+    if not slug and not everything:
+        raise click.UsageError("give a SLUG or --all")
+    app = session.app()
+    archive = Archive(app)
+    out = open(output, "wb") if output else sys.stdout.buffer  # noqa: SIM115
+    try:
+        for label, rows in archive.chains(slug):
+            out.writelines(export_lines(label, rows, app.keys))
+    finally:
+        if output:
+            out.close()
+        else:
+            out.flush()
+
+
+@cli.command()
+@click.argument("file", type=click.File("rb"))
+@json_option
+@click.pass_obj
+def load(session: Session, file: Any, as_json: bool) -> None:
+    """Load events written by `storylog events` into this database (- for stdin).
+
+    Every chain is checked first; a file that does not verify loads nothing.
+
+    \b
+    Example:
+      storylog --db postgresql://localhost/news load pokrovsk.ndjson
+    """
+    from storylog.app.service import Archive
+    from storylog.store.transfer import parse_lines
+
+    lines = parse_lines(file)
+    loaded = Archive(session.app(create=True)).load(lines)
+    if as_json:
+        echo_json(loaded)
+    for story, count in loaded.items():
+        say(f"loaded {story}: {count} events")
+
+
+def main() -> None:
+    run(cli)
+
+
+if __name__ == "__main__":
+    main()

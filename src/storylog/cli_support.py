@@ -1,0 +1,202 @@
+"""What the command line needs besides click: parsing options, opening the store,
+and turning every error into one line and an exit code.
+
+Imports of the heavy libraries happen inside functions, so that `--help` and
+simple commands start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from storylog.errors import RefusedInput, StorylogError, StoreUnavailable
+
+if TYPE_CHECKING:
+    from storylog.app.service import StoryApp
+
+OPTION_OF_FIELD = {
+    "body": "--text",
+    "headline": "--headline",
+    "standfirst": "--standfirst",
+    "note": "--note",
+    "reason": "--reason",
+    "stamp": "--stamp",
+    "tz": "--tz",
+    "slug": "SLUG",
+    "update_id": "--id",
+    "name": "--source",
+    "url": "link",
+    "lang": "--lang",
+}
+INTERNAL_ERROR = 70
+
+
+class Session:
+    """The command line's handle on one database, opened on first use."""
+
+    def __init__(self, db: str):
+        self.db = db
+        self._app: StoryApp | None = None
+
+    def app(self, *, create: bool = False) -> StoryApp:
+        if self._app is None:
+            from storylog.store.backends import is_postgres
+
+            if not create and not is_postgres(self.db) and not Path(self.db).exists():
+                raise StoreUnavailable(
+                    f"no storylog database at {self.db}; create one with "
+                    "`storylog init` or `storylog new`, or point --db / STORYLOG_DB at one"
+                )
+            from storylog.app.service import StoryApp
+
+            self._app = StoryApp(self.db)
+        return self._app
+
+
+def color_wanted() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def echo_json(value: Any) -> None:
+    import orjson
+
+    sys.stdout.buffer.write(orjson.dumps(value, option=orjson.OPT_INDENT_2) + b"\n")
+    sys.stdout.flush()
+
+
+def say(message: str) -> None:
+    """A message for the person, on stderr, so stdout stays data."""
+    click.echo(message, err=True)
+
+
+def read_text(value: str | None) -> str | None:
+    """``--text -`` reads standard input; anything else is the text itself."""
+    if value == "-":
+        data = sys.stdin.buffer.read()
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise RefusedInput(
+                f"standard input is not UTF-8 (byte {error.start}); convert it to UTF-8"
+            ) from None
+    return value
+
+
+def text_from_editor(current: str, what: str) -> str:
+    """Open $EDITOR prefilled with ``current``; refuse when nobody is at a terminal."""
+    if not sys.stdin.isatty():
+        raise RefusedInput(f"give the {what} with --text TEXT or --text - (standard input)")
+    marker = "# Lines starting with # are ignored. Save and quit to continue.\n"
+    edited = click.edit(marker + current)
+    if edited is None:
+        raise RefusedInput("the editor was closed without saving; nothing was written")
+    return "\n".join(
+        line for line in edited.splitlines() if not line.startswith("# Lines starting")
+    )
+
+
+_SOURCE_OPTION = re.compile(r",\s*(kind|via|url|confidential)\b\s*(?:=\s*)?")
+
+
+def parse_source(spec: str) -> dict[str, Any]:
+    """``NAME[,kind=K][,via=NAME][,url=URL][,confidential]`` to a Source's fields."""
+    parts = _SOURCE_OPTION.split(spec)
+    source: dict[str, Any] = {"name": parts[0]}
+    for key, value in zip(parts[1::2], parts[2::2], strict=True):
+        value = value.strip()
+        if key == "confidential":
+            source["confidential"] = True
+        else:
+            source[key] = value
+    if "kind" not in source:
+        from storylog.domain.sources import guess_kind
+
+        source["kind"] = guess_kind(source["name"])
+    return source
+
+
+def run(cli: click.Group, argv: list[str] | None = None) -> NoReturn:
+    """Run the command line; every failure ends as one line on stderr and an exit code."""
+    try:
+        result = cli.main(args=argv, prog_name="storylog", standalone_mode=False)
+    except click.exceptions.Abort:
+        say("Aborted.")
+        sys.exit(1)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except StorylogError as error:
+        say(f"Error: {error}")
+        sys.exit(error.exit_code)
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+    except KeyboardInterrupt:
+        say("Interrupted; nothing half-written was kept.")
+        sys.exit(130)
+    except Exception as error:  # noqa: BLE001 - the one place errors become messages
+        _report_unexpected(error)
+    sys.exit(result if isinstance(result, int) else 0)
+
+
+def _report_unexpected(error: Exception) -> NoReturn:
+    message, code = translate(error)
+    say(f"Error: {message}")
+    if code == INTERNAL_ERROR and os.environ.get("STORYLOG_DEBUG"):
+        raise error
+    sys.exit(code)
+
+
+def translate(error: Exception) -> tuple[str, int]:
+    """A library's error as (one line for the user, exit code)."""
+    from pydantic import ValidationError
+
+    if isinstance(error, ValidationError):
+        return validation_message(error), 1
+    name = type(error).__module__.split(".")[0]
+    if name in {"sqlite3", "psycopg", "psycopg_pool", "eventsourcing"}:
+        return f"the database failed: {first_line(error)}", StoreUnavailable.exit_code
+    return (
+        f"internal error ({type(error).__name__}: {first_line(error)}); "
+        "this is a bug: please report it, with STORYLOG_DEBUG=1 for details",
+        INTERNAL_ERROR,
+    )
+
+
+def validation_message(error: Any) -> str:
+    first = error.errors()[0]
+    message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    fields = [str(p) for p in first.get("loc", ()) if isinstance(p, str)]
+    field = next((OPTION_OF_FIELD[f] for f in reversed(fields) if f in OPTION_OF_FIELD), None)
+    if field and field not in message and first.get("type") != "value_error":
+        return f"{field}: {message}"
+    return message
+
+
+def first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+def _quiet_broken_pipe() -> NoReturn:
+    # The reader went away (e.g. `| head`): stop without a traceback.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(0)
+
+
+def lazy(module: str, name: str) -> Callable[..., Any]:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    return call

@@ -1,0 +1,133 @@
+"""Payloads of the stored events: pydantic models that validate on the way in.
+
+These are the stored-event contract (``events/`` holds their JSON Schemas).
+Change one only with a new ``class_version`` on its event and an upcaster.
+A payload's ``content`` is the part sealed with the update's own key, so that
+erasing the key destroys it while the hash chain still verifies.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, Field, field_validator, model_validator
+
+from storylog.domain.values import (
+    SLUG_PATTERN,
+    UPDATE_ID_PATTERN,
+    ChangeKind,
+    ContentChange,
+    Frozen,
+    Line,
+    RequiredLine,
+    Stamp,
+    Status,
+    UpdateContent,
+)
+
+
+def _slug(value: str) -> str:
+    if not SLUG_PATTERN.match(value):
+        raise ValueError(
+            f"slug {value!r} must be lower-case letters, digits and hyphens, "
+            "like pokrovsk-live"
+        )
+    return value
+
+
+def _update_id(value: str) -> str:
+    if not UPDATE_ID_PATTERN.match(value):
+        raise ValueError(
+            f"update id {value!r} must be letters, digits, '.', '_' or '-' "
+            "(at most 64), starting with a letter or digit"
+        )
+    return value
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"time zone {value!r} is unknown; use an IANA name like Europe/Kyiv"
+        ) from None
+    return value
+
+
+Slug = Annotated[str, AfterValidator(_slug)]
+UpdateId = Annotated[str, AfterValidator(_update_id)]
+Zone = Annotated[str, AfterValidator(_zone)]
+
+
+class StoryOpenedPayload(Frozen):
+    slug: Slug
+    headline: RequiredLine
+    standfirst: Line = ""
+    tz: Zone = "UTC"
+    lang: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = "en"
+
+
+class StoryDetailsChangedPayload(Frozen):
+    headline: RequiredLine | None = None
+    standfirst: Line | None = None
+    kind: ChangeKind = ChangeKind.UPDATE
+    reason: RequiredLine
+    note: Line | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> StoryDetailsChangedPayload:
+        if self.headline is None and self.standfirst is None:
+            raise ValueError("nothing to change: give --headline or --standfirst")
+        _require_note(self.kind, self.note)
+        return self
+
+
+class UpdateAddedPayload(Frozen):
+    update_id: UpdateId
+    stamp: Stamp
+    status: Status = Status.UNVERIFIED
+    key_event: bool = False
+    content: UpdateContent | None  # None only when read back after erasure
+
+
+class UpdateEditedPayload(Frozen):
+    update_id: UpdateId
+    base_revision: Annotated[int, Field(ge=1)]
+    kind: ChangeKind
+    reason: RequiredLine
+    note: Line | None = None
+    stamp: Stamp | None = None
+    status: Status | None = None
+    key_event: bool | None = None
+    content: ContentChange | None = None
+
+    @field_validator("note")
+    @classmethod
+    def _blank_note_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @model_validator(mode="after")
+    def _check(self) -> UpdateEditedPayload:
+        _require_note(self.kind, self.note)
+        return self
+
+
+class UpdateRetractedPayload(Frozen):
+    update_id: UpdateId
+    base_revision: Annotated[int, Field(ge=1)]
+    reason: RequiredLine
+    note: RequiredLine
+
+
+class VersionPublishedPayload(Frozen):
+    version: Annotated[int, Field(ge=1)]
+    head: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    note: Line | None = None
+
+
+def _require_note(kind: ChangeKind, note: str | None) -> None:
+    if kind.needs_public_note and not note:
+        raise ValueError(
+            f"a {kind.value} needs a public note for readers: add --note TEXT"
+        )

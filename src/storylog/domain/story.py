@@ -1,0 +1,425 @@
+"""The Story aggregate: one live story, folded from its events. No I/O here.
+
+Commands (``add_update``, ``edit_update``, ...) check the rules and trigger an
+event; each event's ``apply`` changes the state. The same ``apply`` runs when
+a story is rebuilt from the store, so the rules live in the commands only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Protocol, cast
+
+from eventsourcing.domain import Aggregate, Snapshot
+from eventsourcing.utils import get_topic, resolve_topic
+from pydantic import BaseModel
+
+from storylog.domain.payloads import (
+    StoryDetailsChangedPayload,
+    StoryOpenedPayload,
+    UpdateAddedPayload,
+    UpdateEditedPayload,
+    UpdateRetractedPayload,
+    VersionPublishedPayload,
+)
+from storylog.domain.values import ChangeKind, ContentChange, Status, UpdateContent
+from storylog.errors import Conflict, NotFound, RefusedInput
+
+STORY_NAMESPACE = uuid.UUID("5b0f3c1e-8a4e-4f4e-9d56-3f1d2a7c9e10")
+
+
+def story_id(slug: str) -> uuid.UUID:
+    """A story's id is derived from its slug, so a slug names one story everywhere."""
+    return uuid.uuid5(STORY_NAMESPACE, slug)
+
+
+class SealedContent(Protocol):
+    """Content read back from a snapshot, opened only when someone looks at it."""
+
+    def open(self) -> UpdateContent | None: ...
+
+
+@dataclass
+class Revision:
+    """One thing that happened to an update, for conflicts, logs and audits."""
+
+    revision: int
+    action: str  # "added", a ChangeKind value, or "retracted"
+    editor: str
+    at: str
+    position: int
+    note: str | None = None
+    command_id: str = ""
+
+
+@dataclass
+class UpdateState:
+    id: str
+    stamp: str
+    status: Status
+    key_event: bool
+    sealed: UpdateContent | SealedContent | None
+    revision: int = 1
+    retracted: dict[str, str] | None = None
+    history: list[Revision] = field(default_factory=list)
+
+    @property
+    def content(self) -> UpdateContent | None:
+        """The body, sources and media, or None once erased."""
+        if self.sealed is None or isinstance(self.sealed, UpdateContent):
+            return self.sealed
+        self.sealed = self.sealed.open()
+        return self.sealed
+
+    @property
+    def last(self) -> Revision:
+        return self.history[-1]
+
+
+@dataclass
+class PublishedVersion:
+    version: int
+    position: int
+    at: str
+    editor: str
+    head: str
+    note: str | None = None
+    command_id: str = ""
+
+
+class Story(Aggregate):
+    """A live story. ``position`` of an event is its version in the story."""
+
+    class Event(Aggregate.Event):
+        editor: str
+        command_id: str
+        payload: Any
+        payload_model: ClassVar[type[BaseModel]]
+
+        @property
+        def recorded_at(self) -> str:
+            return self.timestamp.isoformat()
+
+    class Opened(Event, Aggregate.Created):
+        payload: StoryOpenedPayload
+        payload_model = StoryOpenedPayload
+
+    class DetailsChanged(Event):
+        payload: StoryDetailsChangedPayload
+        payload_model = StoryDetailsChangedPayload
+
+        def apply(self, story: Story) -> None:
+            story.headline = self.payload.headline or story.headline
+            if self.payload.standfirst is not None:
+                story.standfirst = self.payload.standfirst
+
+    class UpdateAdded(Event):
+        payload: UpdateAddedPayload
+        payload_model = UpdateAddedPayload
+
+        def apply(self, story: Story) -> None:
+            p = self.payload
+            update = UpdateState(p.update_id, p.stamp, p.status, p.key_event, p.content)
+            update.history.append(
+                Revision(
+                    1, "added", self.editor, self.recorded_at, self.originator_version,
+                    None, self.command_id,
+                )
+            )
+            story.updates[p.update_id] = update
+            story.order.append(p.update_id)
+
+    class UpdateEdited(Event):
+        payload: UpdateEditedPayload
+        payload_model = UpdateEditedPayload
+
+        def apply(self, story: Story) -> None:
+            p = self.payload
+            update = story.updates[p.update_id]
+            update.stamp = p.stamp or update.stamp
+            update.status = p.status or update.status
+            if p.key_event is not None:
+                update.key_event = p.key_event
+            update.sealed = _changed_content(update.content, p.content)
+            update.revision += 1
+            update.history.append(
+                Revision(
+                    update.revision, p.kind.value, self.editor, self.recorded_at,
+                    self.originator_version, p.note, self.command_id,
+                )
+            )
+
+    class UpdateRetracted(Event):
+        payload: UpdateRetractedPayload
+        payload_model = UpdateRetractedPayload
+
+        def apply(self, story: Story) -> None:
+            p = self.payload
+            update = story.updates[p.update_id]
+            update.revision += 1
+            update.retracted = {"note": p.note, "at": self.recorded_at, "by": self.editor}
+            update.history.append(
+                Revision(
+                    update.revision, "retracted", self.editor, self.recorded_at,
+                    self.originator_version, p.note, self.command_id,
+                )
+            )
+
+    class VersionPublished(Event):
+        payload: VersionPublishedPayload
+        payload_model = VersionPublishedPayload
+
+        def apply(self, story: Story) -> None:
+            p = self.payload
+            story.versions.append(
+                PublishedVersion(
+                    p.version, self.originator_version, self.recorded_at,
+                    self.editor, p.head, p.note, self.command_id,
+                )
+            )
+
+    class Snapshot(Snapshot):
+        """A snapshot holds ``Story.to_state()``; the store seals each update's content."""
+
+        @classmethod
+        def take(cls, aggregate: Any) -> Story.Snapshot:
+            story = cast(Story, aggregate)
+            return cls(
+                originator_id=story.id,
+                originator_version=story.version,
+                timestamp=cls.create_timestamp(),
+                topic=get_topic(type(story)),
+                state=story.to_state(),
+            )
+
+        def mutate(self, _: None) -> Story:
+            story_cls = cast(type[Story], resolve_topic(self.topic))
+            return story_cls.from_state(
+                self.originator_id, self.originator_version, self.timestamp,
+                dict(self.state),
+            )
+
+    # -- state --------------------------------------------------------------
+
+    def __init__(self, editor: str, command_id: str, payload: StoryOpenedPayload):
+        self.slug = payload.slug
+        self.headline = payload.headline
+        self.standfirst = payload.standfirst
+        self.tz = payload.tz
+        self.lang = payload.lang
+        self.opened_by = editor
+        self.updates: dict[str, UpdateState] = {}
+        self.order: list[str] = []
+        self.versions: list[PublishedVersion] = []
+
+    @classmethod
+    def open(
+        cls, payload: StoryOpenedPayload, *, editor: str, command_id: str
+    ) -> Story:
+        return cls._create(
+            cls.Opened, id=story_id(payload.slug),
+            editor=editor, command_id=command_id, payload=payload,
+        )
+
+    # -- commands -----------------------------------------------------------
+
+    def add_update(
+        self, payload: UpdateAddedPayload, *, editor: str, command_id: str
+    ) -> None:
+        if payload.update_id in self.updates:
+            raise RefusedInput(
+                f"update id {payload.update_id!r} is already used in {self.slug}; "
+                "choose another --id or leave it out"
+            )
+        self.trigger_event(
+            self.UpdateAdded, editor=editor, command_id=command_id, payload=payload
+        )
+
+    def edit_update(
+        self, payload: UpdateEditedPayload, *, editor: str, command_id: str
+    ) -> None:
+        update = self._based_on(payload.update_id, payload.base_revision, "edit")
+        if not self._edit_changes_something(update, payload):
+            raise RefusedInput(
+                f"the edit to {payload.update_id} changes nothing; "
+                "give new --text, --source, --status, --stamp or --key-event"
+            )
+        self.trigger_event(
+            self.UpdateEdited, editor=editor, command_id=command_id, payload=payload
+        )
+
+    def retract_update(
+        self, payload: UpdateRetractedPayload, *, editor: str, command_id: str
+    ) -> None:
+        self._based_on(payload.update_id, payload.base_revision, "retract")
+        self.trigger_event(
+            self.UpdateRetracted, editor=editor, command_id=command_id, payload=payload
+        )
+
+    def change_details(
+        self, payload: StoryDetailsChangedPayload, *, editor: str, command_id: str
+    ) -> None:
+        if (payload.headline in (None, self.headline)) and (
+            payload.standfirst in (None, self.standfirst)
+        ):
+            raise RefusedInput("the headline and standfirst are already as given")
+        self.trigger_event(
+            self.DetailsChanged, editor=editor, command_id=command_id, payload=payload
+        )
+
+    def publish(
+        self, *, head: str, note: str | None, editor: str, command_id: str,
+        base_position: int | None = None,
+    ) -> int:
+        if base_position is not None and base_position != self.version:
+            raise Conflict(self._moved_on_since(base_position))
+        if not self.order:
+            raise RefusedInput(f"{self.slug} has no updates yet; add one before publishing")
+        if self.versions and self.versions[-1].position == self.version:
+            raise RefusedInput(
+                f"nothing changed since version {self.versions[-1].version}; "
+                "there is nothing new to publish"
+            )
+        number = len(self.versions) + 1
+        payload = VersionPublishedPayload(version=number, head=head, note=note)
+        self.trigger_event(
+            self.VersionPublished, editor=editor, command_id=command_id, payload=payload
+        )
+        return number
+
+    # -- rules --------------------------------------------------------------
+
+    def done_by(self, command_id: str) -> Revision | PublishedVersion | None:
+        """What a command already did to this story, so a re-run does not write twice."""
+        if not command_id:
+            return None
+        for version in self.versions:
+            if version.command_id == command_id:
+                return version
+        for update in self.updates.values():
+            for revision in update.history:
+                if revision.command_id == command_id:
+                    return revision
+        return None
+
+    def update_of(self, revision: Revision) -> str:
+        return next(
+            u.id for u in self.updates.values() if revision in u.history
+        )
+
+    def next_update_id(self) -> str:
+        number = len(self.order) + 1
+        while f"u{number}" in self.updates:
+            number += 1
+        return f"u{number}"
+
+    def update(self, update_id: str) -> UpdateState:
+        try:
+            return self.updates[update_id]
+        except KeyError:
+            raise NotFound(f"{self.slug} has no update {update_id!r}") from None
+
+    def _based_on(self, update_id: str, base_revision: int, verb: str) -> UpdateState:
+        update = self.update(update_id)
+        if update.retracted is not None:
+            raise RefusedInput(
+                f"update {update_id} was retracted on {update.retracted['at']}; "
+                f"a retracted update cannot be changed ({verb} refused)"
+            )
+        if base_revision != update.revision:
+            last = update.last
+            raise Conflict(
+                f"update {update_id} is at revision {update.revision}, not "
+                f"{base_revision}: {last.editor} made a {last.action} at {last.at}; "
+                f"look at it again (storylog show {self.slug}) and redo your {verb}"
+            )
+        return update
+
+    def _moved_on_since(self, base_position: int) -> str:
+        return (
+            f"{self.slug} moved on since position {base_position} "
+            f"(now {self.version}); review the new changes "
+            f"(storylog log {self.slug}) before publishing"
+        )
+
+    @staticmethod
+    def _edit_changes_something(update: UpdateState, p: UpdateEditedPayload) -> bool:
+        old = update.content
+        change = p.content or ContentChange()
+        return any(
+            (
+                p.stamp not in (None, update.stamp),
+                p.status not in (None, update.status),
+                p.key_event not in (None, update.key_event),
+                old is not None and change.body not in (None, old.body),
+                old is not None and change.sources not in (None, old.sources),
+                old is not None and change.media not in (None, old.media),
+            )
+        )
+
+    # -- snapshots ------------------------------------------------------------
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug,
+            "headline": self.headline,
+            "standfirst": self.standfirst,
+            "tz": self.tz,
+            "lang": self.lang,
+            "opened_by": self.opened_by,
+            "created_on": self.created_on.isoformat(),
+            "updates": [_update_state(self.updates[uid]) for uid in self.order],
+            "versions": [vars(v) for v in self.versions],
+        }
+
+    @classmethod
+    def from_state(
+        cls, id: uuid.UUID, version: int, modified: datetime, state: dict[str, Any]
+    ) -> Story:
+        story = object.__new__(cls)
+        story.__base_init__(id, version, datetime.fromisoformat(state["created_on"]))
+        story._modified_on = modified
+        story.slug, story.headline = state["slug"], state["headline"]
+        story.standfirst, story.tz = state["standfirst"], state["tz"]
+        story.lang, story.opened_by = state["lang"], state["opened_by"]
+        story.updates = {}
+        story.order = []
+        for u in state["updates"]:
+            story.updates[u["id"]] = UpdateState(
+                id=u["id"], stamp=u["stamp"], status=Status(u["status"]),
+                key_event=u["key_event"], sealed=u["content"], revision=u["revision"],
+                retracted=u["retracted"],
+                history=[Revision(**r) for r in u["history"]],
+            )
+            story.order.append(u["id"])
+        story.versions = [PublishedVersion(**v) for v in state["versions"]]
+        return story
+
+
+def _update_state(update: UpdateState) -> dict[str, Any]:
+    return {
+        "id": update.id,
+        "stamp": update.stamp,
+        "status": update.status.value,
+        "key_event": update.key_event,
+        "content": update.sealed,
+        "revision": update.revision,
+        "retracted": update.retracted,
+        "history": [vars(r) for r in update.history],
+    }
+
+
+def _changed_content(
+    old: UpdateContent | None, change: ContentChange | None
+) -> UpdateContent | None:
+    if change is None or change.is_empty():
+        return old
+    if old is None:  # erased: the change itself was erased with it
+        return None
+    return UpdateContent.model_construct(
+        body=change.body if change.body is not None else old.body,
+        sources=change.sources if change.sources is not None else old.sources,
+        media=change.media if change.media is not None else old.media,
+    )

@@ -1,0 +1,1 @@
+"""Projections: views folded from a story's events (current story, versions, audit log)."""

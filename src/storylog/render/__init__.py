@@ -1,0 +1,1 @@
+"""Renderers: a view (a plain dict) to terminal text, Markdown or JSON."""

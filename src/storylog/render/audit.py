@@ -1,0 +1,28 @@
+"""The audit trail as terminal text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+
+def audit_text(entries: list[dict[str, Any]], *, color: bool) -> str:
+    lines = []
+    for e in entries:
+        what = e["event"]
+        if "update" in e:
+            what += f" {e['update']}"
+        if "kind" in e:
+            what += f" [{e['kind']}]"
+        if "version" in e:
+            what += f" v{e['version']}"
+        if e["changed"]:
+            what += f" ({', '.join(e['changed'])})"
+        head = f"#{e['position']:<4} {e['recorded_at'][:19].replace('T', ' ')}  {e['editor']:<12} "
+        lines.append((click.style(head, dim=True) if color else head) + what)
+        if e.get("reason"):
+            lines.append(f"      reason: {e['reason']}")
+        if e.get("note"):
+            lines.append(f"      public note: {e['note']}")
+    return "\n".join(lines) + ("\n" if lines else "")

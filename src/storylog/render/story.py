@@ -1,0 +1,91 @@
+"""A story view as terminal text or Markdown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+NOTE_TITLES = {
+    "clarification": "Clarification",
+    "correction": "Correction",
+    "editors-note": "Editor's note",
+    "update": "Update",
+    "copy-edit": "Copy edit",
+}
+
+
+def stamp_text(stamp: str) -> str:
+    return stamp.replace("T", " ")
+
+
+def source_text(source: dict[str, Any]) -> str:
+    details = [source["kind"]]
+    if source.get("via"):
+        details.append(f"via {source['via']}")
+    if source.get("confidential"):
+        details.append("confidential")
+    return f"{source['name']} ({', '.join(details)})"
+
+
+def media_text(media: dict[str, Any]) -> str:
+    if media["type"] == "picture":
+        caption = media.get("caption") or "Picture"
+        credit = f" (credit: {media['credit']})" if media.get("credit") else ""
+        return f"Picture: {caption}{credit}"
+    return f"Link: {media.get('label') or media['url']} <{media['url']}>"
+
+
+def heading(view: dict[str, Any]) -> str:
+    if view["version"] is not None:
+        return f"published version {view['version']}"
+    return f"working copy (position {view['position']}, {view['published_versions']} published)"
+
+
+def to_text(view: dict[str, Any], *, color: bool) -> str:
+    def style(text: str, **kw: Any) -> str:
+        return click.style(text, **kw) if color else text
+
+    lines = [style(view["headline"], bold=True), style(heading(view), dim=True)]
+    if view["standfirst"]:
+        lines += ["", view["standfirst"]]
+    for u in view["updates"]:
+        mark = " [KEY EVENT]" if u["key_event"] else ""
+        lines += ["", style(f"{stamp_text(u['stamp'])}  {u['id']}{mark}", fg="cyan", bold=True)]
+        if u["retracted"]:
+            lines.append(style(f"RETRACTED: {u['retraction']['note']}", fg="red", bold=True))
+        lines.append(u["body"] if u["body"] is not None else "[content erased]")
+        lines += [f"  {media_text(m)}" for m in u["media"]]
+        if u["sources"]:
+            lines.append("  Sources: " + "; ".join(source_text(s) for s in u["sources"]))
+        lines.append(f"  Status: {u['status']}  (revision {u['revision']})")
+        for n in u["notes"]:
+            title = NOTE_TITLES.get(n["kind"], n["kind"])
+            lines.append(style(f"  {title}: {n['note']}", fg="yellow"))
+    return "\n".join(lines) + "\n"
+
+
+def to_markdown(view: dict[str, Any]) -> str:
+    lines = [f"# {view['headline']}", ""]
+    if view["version"] is not None:
+        lines += [f"_Version {view['version']}_", ""]
+    if view["standfirst"]:
+        lines += [view["standfirst"], ""]
+    for u in view["updates"]:
+        mark = " · Key event" if u["key_event"] else ""
+        lines += [f"## {stamp_text(u['stamp'])}{mark}", ""]
+        if u["retracted"]:
+            lines += [f"**Retracted:** {u['retraction']['note']}", ""]
+            body = u["body"] if u["body"] is not None else "[content erased]"
+            lines += [f"~~{p}~~" for p in body.split("\n") if p.strip()]
+        else:
+            lines += [p for p in (u["body"] or "[content erased]").split("\n") if p.strip()]
+        lines.append("")
+        for m in u["media"]:
+            lines += [f"- {media_text(m)}"]
+        if u["sources"]:
+            lines += ["Sources: " + "; ".join(source_text(s) for s in u["sources"])]
+        lines += [f"Status: {u['status']}", ""]
+        for n in u["notes"]:
+            lines += [f"> **{NOTE_TITLES.get(n['kind'], n['kind'])}:** {n['note']}", ""]
+    return "\n".join(lines).rstrip("\n") + "\n"

@@ -1,0 +1,1 @@
+"""The store: mapping events to rows, sealing content, the hash chain, backends."""

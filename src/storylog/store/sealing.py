@@ -1,0 +1,91 @@
+"""Per-update keys: each update's content is sealed with a key of its own.
+
+The keys live in their own table, never in an event row. The hash chain
+covers the sealed bytes, so destroying one key makes that update's text
+unrecoverable while every chain still verifies (erasure for source safety).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from typing import Any
+
+import orjson
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from storylog.store.sql import Sql
+
+Envelope = dict[str, str]
+
+
+class KeyStore:
+    def __init__(self, sql: Sql):
+        self.sql = sql
+        self._cache: dict[str, bytes | None] = {}
+        sql.execute(
+            "CREATE TABLE IF NOT EXISTS storylog_keys ("
+            f"key_id TEXT PRIMARY KEY, secret {sql.blob_type()}, erased_at TEXT)"
+        )
+
+    def key_for(self, key_id: str) -> bytes:
+        """The key of an update, made on first use."""
+        secret = self.get(key_id)
+        if secret is not None:
+            return secret
+        with self.sql.transaction() as c:
+            c.execute(
+                "INSERT INTO storylog_keys (key_id, secret) VALUES (?, ?) "
+                "ON CONFLICT (key_id) DO NOTHING",
+                (key_id, AESGCM.generate_key(bit_length=256)),
+            )
+        self._cache.pop(key_id, None)
+        secret = self.get(key_id)
+        if secret is None:
+            raise LookupError(f"the key of {key_id} was erased")
+        return secret
+
+    def get(self, key_id: str) -> bytes | None:
+        if key_id not in self._cache:
+            rows = self.sql.fetchall(
+                "SELECT secret FROM storylog_keys WHERE key_id = ?", (key_id,)
+            )
+            self._cache[key_id] = bytes(rows[0]["secret"]) if rows and rows[0]["secret"] else None
+        return self._cache[key_id]
+
+    def put(self, key_id: str, secret: bytes) -> None:
+        """Store a key carried by an export (``storylog load``)."""
+        with self.sql.transaction() as c:
+            c.execute(
+                "INSERT INTO storylog_keys (key_id, secret) VALUES (?, ?) "
+                "ON CONFLICT (key_id) DO NOTHING",
+                (key_id, secret),
+            )
+        self._cache.pop(key_id, None)
+
+    def seal(self, key_id: str, content: Any) -> Envelope:
+        nonce = os.urandom(12)
+        box = AESGCM(self.key_for(key_id)).encrypt(
+            nonce, orjson.dumps(content), key_id.encode()
+        )
+        return {"key": key_id, "nonce": _b64(nonce), "box": _b64(box)}
+
+    def open(self, envelope: Envelope) -> Any | None:
+        """The sealed content, or None when its key was erased."""
+        secret = self.get(envelope["key"])
+        if secret is None:
+            return None
+        plain = AESGCM(secret).decrypt(
+            base64.b64decode(envelope["nonce"]),
+            base64.b64decode(envelope["box"]),
+            envelope["key"].encode(),
+        )
+        return orjson.loads(plain)
+
+
+def key_id(story: str, update_id: str) -> str:
+    return f"{story}/{update_id}"
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")

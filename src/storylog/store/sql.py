@@ -1,0 +1,50 @@
+"""Tiny helpers to run storylog's own SQL on either backend's datastore."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+
+class Sql:
+    """Runs statements written with ``?`` placeholders on SQLite or PostgreSQL."""
+
+    def __init__(self, datastore: Any, *, postgres: bool):
+        self.datastore = datastore
+        self.postgres = postgres
+
+    def _q(self, statement: str) -> str:
+        return statement.replace("?", "%s") if self.postgres else statement
+
+    @contextmanager
+    def transaction(self, *, commit: bool = True) -> Iterator[Any]:
+        with self.datastore.transaction(commit=commit) as cursor:
+            yield _Cursor(cursor, self)
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        with self.transaction() as c:
+            c.execute(statement, params)
+
+    def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self.transaction(commit=False) as c:
+            c.execute(statement, params)
+            return list(c.fetchall())
+
+    def blob_type(self) -> str:
+        return "BYTEA" if self.postgres else "BLOB"
+
+
+class _Cursor:
+    def __init__(self, cursor: Any, sql: Sql):
+        self.cursor = cursor
+        self.sql = sql
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        self.cursor.execute(self.sql._q(statement), tuple(params))
+
+    def fetchall(self) -> list[Any]:
+        return list(self.cursor.fetchall())
+
+    def fetchone(self) -> Any:
+        return self.cursor.fetchone()

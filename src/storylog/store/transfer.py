@@ -1,0 +1,102 @@
+"""A story's events as NDJSON, and back into any store with identical hashes.
+
+One line per event::
+
+    {"story": slug, "story_id": uuid, "position": n, "type": "UpdateAdded",
+     "topic": ..., "record": {...the stored row...}, "key": hex?, "content": {...}?}
+
+``record`` is the row exactly as stored (sealed content included), so loading
+it reproduces every hash. ``key`` carries the update's key so the content can
+be opened in the new store; ``content`` is the opened content, for people and
+for schema checks (loading ignores it). An erased update has neither.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+from uuid import UUID
+
+import orjson
+from eventsourcing.persistence import StoredEvent
+
+from storylog.errors import RefusedInput
+from storylog.store.sealing import KeyStore
+from storylog.store.verify import check_chain
+
+
+def export_lines(slug: str, rows: Iterable[StoredEvent], keys: KeyStore) -> Iterator[bytes]:
+    for row in rows:
+        record = orjson.loads(row.state)
+        line: dict[str, Any] = {
+            "story": slug,
+            "story_id": str(row.originator_id),
+            "position": row.originator_version,
+            "type": row.topic.rsplit(".", 1)[-1],
+            "topic": row.topic,
+            "record": record,
+        }
+        sealed = record.get("sealed")
+        if sealed:
+            secret = keys.get(sealed["key"])
+            if secret is not None:
+                line["key"] = secret.hex()
+                line["content"] = keys.open(sealed)
+        yield orjson.dumps(line) + b"\n"
+
+
+def parse_lines(lines: Iterable[bytes | str]) -> list[dict[str, Any]]:
+    """Parse and check an NDJSON export; refuse the whole file on any fault."""
+    parsed = []
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            line = orjson.loads(raw)
+            _check_line(line)
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+            raise RefusedInput(f"line {number} is not a storylog event: {error}") from None
+        parsed.append(line)
+    if not parsed:
+        raise RefusedInput("the file holds no events")
+    return parsed
+
+
+def _check_line(line: Any) -> None:
+    if not isinstance(line, dict) or not isinstance(line["record"], dict):
+        raise ValueError("expected a JSON object with a record")
+    UUID(line["story_id"])
+    if not isinstance(line["position"], int) or not isinstance(line["topic"], str):
+        raise ValueError("position must be a number and topic a string")
+    if not line["topic"].startswith("storylog."):
+        raise ValueError(f"unknown event topic {line['topic']!r}")
+    if "key" in line:
+        bytes.fromhex(line["key"])
+
+
+def rows_of(lines: list[dict[str, Any]]) -> dict[str, list[StoredEvent]]:
+    """Rows grouped by story, in position order; every chain must verify."""
+    stories: dict[str, list[StoredEvent]] = {}
+    for line in lines:
+        stories.setdefault(line["story"], []).append(
+            StoredEvent(
+                originator_id=UUID(line["story_id"]),
+                originator_version=line["position"],
+                topic=line["topic"],
+                state=orjson.dumps(line["record"]),
+            )
+        )
+    for slug, rows in stories.items():
+        rows.sort(key=lambda r: r.originator_version)
+        report = check_chain(slug, rows)
+        if not report.ok:
+            raise RefusedInput(f"the file does not verify: {report.problem}")
+    return stories
+
+
+def keys_of(lines: list[dict[str, Any]]) -> dict[str, bytes]:
+    return {
+        line["record"]["sealed"]["key"]: bytes.fromhex(line["key"])
+        for line in lines
+        if "key" in line and "sealed" in line["record"]
+    }

@@ -1,0 +1,79 @@
+"""Recompute every story's hash chain and name the first event that breaks it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from eventsourcing.persistence import StoredEvent
+
+from storylog.store.canonical import GENESIS, event_hash
+
+
+@dataclass
+class ChainReport:
+    story: str
+    events: int
+    head: str
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def _type_name(topic: str) -> str:
+    return topic.rsplit(".", 1)[-1].rsplit(":", 1)[-1]
+
+
+def check_chain(story: str, rows: Sequence[StoredEvent]) -> ChainReport:
+    """Check one story's rows, in position order, and describe the first fault."""
+    prev, expected = GENESIS, 1
+    for row in rows:
+        where = f"{story}: event {row.originator_version} ({_type_name(row.topic)})"
+        if row.originator_version != expected:
+            if row.originator_version > expected:
+                fault = (f"event {expected} is missing (positions jump from {expected - 1} "
+                         f"to {row.originator_version}): a row was deleted")
+            else:
+                fault = f"event {row.originator_version} appears twice"
+            return ChainReport(story, expected - 1, prev, f"{story}: {fault}")
+        record = _decode(row.state)
+        if record is None or not isinstance(record.get("hash"), str):
+            return ChainReport(story, expected - 1, prev, f"{where}: the row is unreadable")
+        actual = event_hash(row.topic, str(row.originator_id), row.originator_version, record)
+        if actual != record["hash"]:
+            return ChainReport(story, expected - 1, prev,
+                               f"{where}: its content does not match its hash "
+                               "(modified, or moved from another position)")
+        if record.get("prev") != prev:
+            return ChainReport(story, expected - 1, prev,
+                               f"{where}: it does not follow event {expected - 1} "
+                               "(an event was inserted, deleted or reordered before it)")
+        fault = _check_published_head(record, prev)
+        if fault:
+            return ChainReport(story, expected - 1, prev, f"{where}: {fault}")
+        prev, expected = record["hash"], expected + 1
+    return ChainReport(story, expected - 1, prev)
+
+
+def _check_published_head(record: dict[str, Any], prev: str) -> str | None:
+    head = record.get("payload", {}).get("head") if isinstance(record.get("payload"), dict) else None
+    if head is not None and "version" in record["payload"] and head != prev:
+        return "the published version pins a head that is not the previous event's hash"
+    return None
+
+
+def _decode(state: bytes) -> dict[str, Any] | None:
+    try:
+        value = orjson.loads(state)
+    except orjson.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def check_all(stories: Iterable[tuple[str, Sequence[StoredEvent]]]) -> Iterator[ChainReport]:
+    for story, rows in stories:
+        yield check_chain(story, rows)
