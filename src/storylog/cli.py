@@ -274,9 +274,11 @@ def retitle(
     """
     from storylog.app.commands import change_details
     from storylog.domain.payloads import StoryDetailsChangedPayload
+    from storylog.domain.values import ChangeKind
 
     payload = StoryDetailsChangedPayload(
-        headline=headline, standfirst=standfirst, kind=kind, reason=reason, note=note
+        headline=headline, standfirst=standfirst, kind=ChangeKind(kind), reason=reason,
+        note=note,
     )
     change_details(session.app(), slug, payload, editor=editor, command_id=command_id)
     say(f"changed {slug}")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from storylog.errors import RefusedInput, StorylogError, StoreUnavailable
+from storylog.errors import RefusedInput, StoreUnavailable, StorylogError
 
 if TYPE_CHECKING:
     from storylog.app.service import StoryApp
@@ -142,7 +142,7 @@ def run(cli: click.Group, argv: list[str] | None = None) -> NoReturn:
     except KeyboardInterrupt:
         say("Interrupted; nothing half-written was kept.")
         sys.exit(130)
-    except Exception as error:  # noqa: BLE001 - the one place errors become messages
+    except Exception as error:
         _report_unexpected(error)
     sys.exit(result if isinstance(result, int) else 0)
 

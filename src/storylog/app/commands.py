@@ -19,7 +19,7 @@ from storylog.domain.payloads import (
     UpdateRetractedPayload,
 )
 from storylog.domain.story import PublishedVersion, Revision, Story
-from storylog.domain.values import ContentChange, UpdateContent
+from storylog.domain.values import ChangeKind, ContentChange, Status, UpdateContent
 
 
 def now_stamp(story: Story) -> str:
@@ -42,7 +42,7 @@ def add_update(
             return story.update_of(done)
         payload = UpdateAddedPayload(
             update_id=update_id or story.next_update_id(), stamp=stamp or now_stamp(story),
-            status=status, key_event=key_event, content=content,
+            status=Status(status), key_event=key_event, content=content,
         )
         story.add_update(payload, editor=editor, command_id=cid)
         return payload.update_id
@@ -70,8 +70,9 @@ def edit_update(
         # Based on what the editor saw: the revision given, or the first one loaded.
         seen.append(story.update(update_id).revision)
         payload = UpdateEditedPayload(
-            update_id=update_id, base_revision=base_revision or seen[0], kind=kind,
-            reason=reason, note=note, stamp=stamp, status=status, key_event=key_event,
+            update_id=update_id, base_revision=base_revision or seen[0], kind=ChangeKind(kind),
+            reason=reason, note=note, stamp=stamp, status=Status(status) if status else None,
+            key_event=key_event,
             content=None if change.is_empty() else change,
         )
         story.edit_update(payload, editor=editor, command_id=cid)

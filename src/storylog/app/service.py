@@ -48,7 +48,7 @@ class StoryApp(Application[UUID]):
     # -- construction: storylog's own mapper, keys and chained store ----------
 
     def construct_mapper(self) -> EventMapper:
-        datastore = getattr(self.factory, "datastore")
+        datastore = self.factory.datastore
         self.sql = Sql(datastore, postgres=is_postgres(self.db))
         self.keys = KeyStore(self.sql)
         return EventMapper(self.keys)
@@ -67,7 +67,9 @@ class StoryApp(Application[UUID]):
 
     # -- commands -------------------------------------------------------------
 
-    def open_story(self, payload: StoryOpenedPayload, *, editor: str, command_id: str = "") -> Story:
+    def open_story(
+        self, payload: StoryOpenedPayload, *, editor: str, command_id: str = ""
+    ) -> Story:
         _check_editor(editor)
         if self.exists(payload.slug):
             raise RefusedInput(f"story {payload.slug} already exists; choose another slug")
@@ -75,7 +77,7 @@ class StoryApp(Application[UUID]):
         try:
             self.save(story)
         except IntegrityError:
-            raise RefusedInput(f"story {payload.slug} already exists; choose another slug") from None
+            raise RefusedInput(f"story {payload.slug} already exists; pick another slug") from None
         return story
 
     def change(
@@ -104,7 +106,7 @@ class StoryApp(Application[UUID]):
 
     def story(self, slug: str, position: int | None = None) -> Story:
         try:
-            story = self.repository.get(story_id(slug), version=position)
+            story: object = self.repository.get(story_id(slug), version=position)
         except AggregateNotFoundError:
             raise NotFound(f"no story {slug!r}; see `storylog stories`") from None
         assert isinstance(story, Story)
@@ -170,7 +172,7 @@ class Archive:
         assert self.app.sql is not None
         table = getattr(self.app.recorder, "events_table_name", "stored_events")
         rows = self.app.sql.fetchall(
-            f"SELECT DISTINCT originator_id FROM {table}"  # noqa: S608 - our own table
+            f"SELECT DISTINCT originator_id FROM {table}"
         )
         return sorted(UUID(str(r["originator_id"])) for r in rows)
 
@@ -195,7 +197,7 @@ class Archive:
         try:
             self.app.recorder.insert_events(rows)
         except IntegrityError:
-            raise Conflict("a story in the file was written meanwhile; nothing was loaded") from None
+            raise Conflict("a story in the file was written meanwhile; none loaded") from None
         return {slug: len(r) for slug, r in stories.items()}
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Protocol, cast
 
-from eventsourcing.domain import Aggregate, Snapshot
+from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Snapshot as BaseSnapshot
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
 
@@ -24,7 +25,7 @@ from storylog.domain.payloads import (
     UpdateRetractedPayload,
     VersionPublishedPayload,
 )
-from storylog.domain.values import ChangeKind, ContentChange, Status, UpdateContent
+from storylog.domain.values import ContentChange, Status, UpdateContent
 from storylog.errors import Conflict, NotFound, RefusedInput
 
 STORY_NAMESPACE = uuid.UUID("5b0f3c1e-8a4e-4f4e-9d56-3f1d2a7c9e10")
@@ -103,10 +104,14 @@ class Story(Aggregate):
             return self.timestamp.isoformat()
 
     class Opened(Event, Aggregate.Created):
+        """A story was opened: slug, headline, standfirst, the newsroom's zone and language."""
+
         payload: StoryOpenedPayload
         payload_model = StoryOpenedPayload
 
     class DetailsChanged(Event):
+        """The story's headline or standfirst changed."""
+
         payload: StoryDetailsChangedPayload
         payload_model = StoryDetailsChangedPayload
 
@@ -116,6 +121,8 @@ class Story(Aggregate):
                 story.standfirst = self.payload.standfirst
 
     class UpdateAdded(Event):
+        """An update was added: id, the stamp readers see, status, key event, sealed content."""
+
         payload: UpdateAddedPayload
         payload_model = UpdateAddedPayload
 
@@ -132,6 +139,8 @@ class Story(Aggregate):
             story.order.append(p.update_id)
 
     class UpdateEdited(Event):
+        """An update was changed, based on the revision the editor saw; only changes are present."""
+
         payload: UpdateEditedPayload
         payload_model = UpdateEditedPayload
 
@@ -152,6 +161,8 @@ class Story(Aggregate):
             )
 
     class UpdateRetracted(Event):
+        """An update was withdrawn; it stays in the log and in history, with a public notice."""
+
         payload: UpdateRetractedPayload
         payload_model = UpdateRetractedPayload
 
@@ -168,6 +179,8 @@ class Story(Aggregate):
             )
 
     class VersionPublished(Event):
+        """A version was published for readers, pinning the hash of the story's previous event."""
+
         payload: VersionPublishedPayload
         payload_model = VersionPublishedPayload
 
@@ -180,7 +193,7 @@ class Story(Aggregate):
                 )
             )
 
-    class Snapshot(Snapshot):
+    class Snapshot(BaseSnapshot):
         """A snapshot holds ``Story.to_state()``; the store seals each update's content."""
 
         @classmethod

@@ -16,7 +16,7 @@ from eventsourcing.sqlite import SQLiteConnection, SQLiteConnectionPool, SQLiteF
 class DurableConnectionPool(SQLiteConnectionPool):
     def _create_connection(self) -> SQLiteConnection:
         connection = super()._create_connection()
-        raw: sqlite3.Connection = connection._sqlite_conn  # noqa: SLF001
+        raw: sqlite3.Connection = connection._sqlite_conn
         raw.execute("PRAGMA synchronous=FULL")
         raw.execute("PRAGMA secure_delete=ON")
         return connection

@@ -52,16 +52,19 @@ def check_chain(story: str, rows: Sequence[StoredEvent]) -> ChainReport:
             return ChainReport(story, expected - 1, prev,
                                f"{where}: it does not follow event {expected - 1} "
                                "(an event was inserted, deleted or reordered before it)")
-        fault = _check_published_head(record, prev)
-        if fault:
-            return ChainReport(story, expected - 1, prev, f"{where}: {fault}")
+        head_fault = _check_published_head(record, prev)
+        if head_fault:
+            return ChainReport(story, expected - 1, prev, f"{where}: {head_fault}")
         prev, expected = record["hash"], expected + 1
     return ChainReport(story, expected - 1, prev)
 
 
 def _check_published_head(record: dict[str, Any], prev: str) -> str | None:
-    head = record.get("payload", {}).get("head") if isinstance(record.get("payload"), dict) else None
-    if head is not None and "version" in record["payload"] and head != prev:
+    payload = record.get("payload")
+    if not isinstance(payload, dict):
+        return None
+    head = payload.get("head")
+    if head is not None and "version" in payload and head != prev:
         return "the published version pins a head that is not the previous event's hash"
     return None
 

@@ -1,0 +1,89 @@
+"""The stored-event contract: JSON Schemas generated from the payload models.
+
+``python -m storylog.contract`` rewrites ``events/*.schema.json``; a test
+regenerates them and compares, so the files are never edited by hand.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from storylog.domain.story import Story
+
+EVENT_CLASSES: tuple[type[Story.Event], ...] = (
+    Story.Opened,
+    Story.DetailsChanged,
+    Story.UpdateAdded,
+    Story.UpdateEdited,
+    Story.UpdateRetracted,
+    Story.VersionPublished,
+)
+
+
+def schema_name(cls: type[Story.Event], version: int | None = None) -> str:
+    version = version or getattr(cls, "class_version", 1)
+    return f"{cls.__name__}.v{version}.schema.json"
+
+
+def event_schema(cls: type[Story.Event]) -> dict[str, Any]:
+    payload = cls.payload_model.model_json_schema(mode="validation")
+    defs = payload.pop("$defs", {})
+    schema: dict[str, Any] = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": schema_name(cls),
+        "title": f"storylog {cls.__name__} event, class version "
+        f"{getattr(cls, 'class_version', 1)}",
+        "description": (cls.__doc__ or "").strip() or None,
+        "x-topic": f"{cls.__module__}:{cls.__qualname__}",
+        "type": "object",
+        "required": ["recorded_at", "editor", "command_id", "payload"],
+        "additionalProperties": False,
+        "properties": {
+            "recorded_at": {"type": "string", "format": "date-time"},
+            "editor": {"type": "string", "minLength": 1},
+            "command_id": {"type": "string"},
+            "payload": payload,
+        },
+    }
+    if defs:
+        schema["$defs"] = defs
+    return {k: v for k, v in schema.items() if v is not None}
+
+
+def render(schema: dict[str, Any]) -> bytes:
+    return orjson.dumps(schema, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+
+
+def all_schemas() -> dict[str, bytes]:
+    return {schema_name(cls): render(event_schema(cls)) for cls in EVENT_CLASSES}
+
+
+def sample_event(line: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """An exported NDJSON line as (schema file name, the object its schema describes)."""
+    record = line["record"]
+    payload = dict(record["payload"])
+    if "sealed" in record:
+        payload["content"] = line.get("content")
+    name = f"{line['type'].split(':')[-1].split('.')[-1]}.v{record.get('class_version', 1)}"
+    event = {k: record[k] for k in ("recorded_at", "editor", "command_id")}
+    return f"{name}.schema.json", {**event, "payload": payload}
+
+
+def write(directory: Path) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, data in all_schemas().items():
+        path = directory / name
+        path.write_bytes(data)
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "events")
+    for path in write(target):
+        print(path)
