@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -48,7 +48,7 @@ class StoryApp(Application[UUID]):
     # -- construction: storylog's own mapper, keys and chained store ----------
 
     def construct_mapper(self) -> EventMapper:
-        datastore = self.factory.datastore
+        datastore = cast(Any, self.factory).datastore  # both backends have one
         self.sql = Sql(datastore, postgres=is_postgres(self.db))
         self.keys = KeyStore(self.sql)
         return EventMapper(self.keys)
