@@ -51,6 +51,12 @@ def cli(ctx: click.Context, db: str) -> None:
     ctx.obj = Session(db)
 
 
+@cli.result_callback()
+@click.pass_obj
+def after_command(session: Session, *_: Any, **__: Any) -> None:
+    session.after_command()
+
+
 def editor_option(f: Any) -> Any:
     f = click.option(
         "--command-id", default="", metavar="ID",
@@ -101,7 +107,7 @@ def init(session: Session) -> None:
     Example:
       storylog --db newsroom.db init
     """
-    session.app(create=True)
+    session.writer(create=True)
     click.echo(session.db)
     say(f"storylog database ready at {session.db}")
 
@@ -129,7 +135,7 @@ def new(
     payload = StoryOpenedPayload(
         slug=slug, headline=headline, standfirst=standfirst, tz=tz, lang=lang
     )
-    session.app(create=True).open_story(payload, editor=editor, command_id=command_id)
+    session.writer(create=True).open_story(payload, editor=editor, command_id=command_id)
     click.echo(slug)
     say(f"opened {slug}")
 
@@ -162,7 +168,7 @@ def add(
     from storylog.app.commands import add_update
 
     body = read_text(text)
-    app = session.app(create=False)
+    app = session.writer()
     if body is None:
         body = text_from_editor("", "update's text")
     new_id = add_update(
@@ -205,7 +211,7 @@ def edit(
     """
     from storylog.app.commands import edit_update
 
-    app = session.app()
+    app = session.writer()
     body = read_text(text)
     media_list = media_of(**media)
     nothing_else = not (sources or status or stamp or key_event is not None or media_list)
@@ -247,7 +253,7 @@ def retract(
 
     click.echo(
         retract_update(
-            session.app(), slug, update_id, reason=reason, note=note,
+            session.writer(), slug, update_id, reason=reason, note=note,
             base_revision=revision, editor=editor, command_id=command_id,
         )
     )
@@ -280,7 +286,7 @@ def retitle(
         headline=headline, standfirst=standfirst, kind=ChangeKind(kind), reason=reason,
         note=note,
     )
-    change_details(session.app(), slug, payload, editor=editor, command_id=command_id)
+    change_details(session.writer(), slug, payload, editor=editor, command_id=command_id)
     say(f"changed {slug}")
 
 
@@ -304,38 +310,226 @@ def publish(
     from storylog.app.commands import publish as publish_story
 
     version = publish_story(
-        session.app(), slug, editor=editor, note=note, base_position=base_position,
+        session.writer(), slug, editor=editor, note=note, base_position=base_position,
         command_id=command_id,
     )
     click.echo(version)
 
 
+def format_option(f: Any) -> Any:
+    f = json_option(f)
+    return click.option(
+        "--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+        show_default=True, help="Output format.",
+    )(f)
+
+
 @cli.command()
 @click.argument("slug")
 @click.option("--version", "version", type=int, help="What readers saw in published version N.")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
-              show_default=True)
-@json_option
+@click.option("--at", "at", metavar="TIME",
+              help="What the page showed at TIME (the last version published before it).")
+@click.option("--known-at", metavar="TIME",
+              help="Everything recorded by TIME, published or not.")
+@format_option
 @click.pass_obj
-def show(session: Session, slug: str, version: int | None, fmt: str, as_json: bool) -> None:
-    """Show a story: the working copy, or a published version.
+def show(
+    session: Session, slug: str, version: int | None, at: str | None, known_at: str | None,
+    fmt: str, as_json: bool,
+) -> None:
+    """Show a story: the working copy, a published version, or the story at a moment.
+
+    TIME is "YYYY-MM-DD HH:MM" in the story's zone, or ISO 8601 with a zone.
 
     \b
     Example:
       storylog show pokrovsk-live --version 2 --format markdown
+      storylog show pokrovsk-live --at "2025-11-05 09:00"
     """
-    from storylog.projections.story_view import story_view
+    from storylog.projections.queries import Views
     from storylog.render.story import to_markdown, to_text
 
-    app = session.app()
-    story = app.published(slug, version) if version else app.story(slug)
-    view = story_view(story, version)
+    if sum(x is not None for x in (version, at, known_at)) > 1:
+        raise click.UsageError("give only one of --version, --at and --known-at")
+    views = Views(session.app())
+    position = None
+    if at is not None:
+        version = views.version_at_time(slug, at)
+    elif known_at is not None:
+        position = views.position_known_at(slug, known_at)
+    view = views.view(slug, version=version, position=position)
     if as_json or fmt == "json":
         echo_json(view)
     elif fmt == "markdown":
         click.echo(to_markdown(view), nl=False)
     else:
         click.echo(to_text(view, color=color_wanted()), nl=False)
+
+
+@cli.command()
+@click.argument("slug")
+@click.argument("version_a", type=int, required=False)
+@click.argument("version_b", type=int, required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json", "patch"]),
+              default="text", show_default=True,
+              help="patch: a unified diff of the Markdown that GNU patch applies.")
+@json_option
+@click.pass_obj
+def diff(
+    session: Session, slug: str, version_a: int | None, version_b: int | None, fmt: str,
+    as_json: bool,
+) -> None:
+    """What changed between two published versions (default: the last two; 0 = empty).
+
+    \b
+    Example:
+      storylog diff pokrovsk-live 2 3
+      storylog diff pokrovsk-live 1 4 --format patch > v1-v4.patch
+    """
+    from storylog.projections.diff import resolve_versions, unified_patch, version_diff
+    from storylog.projections.queries import Views
+    from storylog.render.diff import diff_markdown, diff_text
+
+    views = Views(session.app())
+    a, b = resolve_versions(views, slug, version_a, version_b)
+    if fmt == "patch":
+        click.echo(unified_patch(views, slug, a, b), nl=False)
+        return
+    result = version_diff(views, slug, a, b)
+    if as_json or fmt == "json":
+        echo_json(result)
+    elif fmt == "markdown":
+        click.echo(diff_markdown(result), nl=False)
+    else:
+        click.echo(diff_text(result, color=color_wanted()), nl=False)
+
+
+@cli.command()
+@click.argument("sources_", metavar="SOURCE...", nargs=-1, required=True)
+@click.option("--story", "slug", help="Only this story.")
+@format_option
+@click.pass_obj
+def timeline(
+    session: Session, sources_: tuple[str, ...], slug: str | None, fmt: str, as_json: bool
+) -> None:
+    """Every update citing a source, in stamp order; several sources side by side.
+
+    \b
+    Example:
+      storylog timeline "General Staff" Bild "Deep State" --story pokrovsk-live
+    """
+    from storylog.projections.queries import Views
+    from storylog.projections.timeline import timeline as source_timeline
+    from storylog.render.timeline import timeline_markdown, timeline_text
+
+    result = source_timeline(Views(session.app()), list(sources_), slug)
+    if as_json or fmt == "json":
+        echo_json(result)
+    elif fmt == "markdown":
+        click.echo(timeline_markdown(result), nl=False)
+    else:
+        click.echo(timeline_text(result, color=color_wanted()), nl=False)
+
+
+@cli.command()
+@json_option
+@click.pass_obj
+def sources(session: Session, as_json: bool) -> None:
+    """List every cited source with its kind, aliases and how often it is cited.
+
+    \b
+    Example:
+      storylog sources --json
+    """
+    from storylog.projections.queries import Views
+    from storylog.projections.timeline import source_list
+
+    listed = source_list(Views(session.app()))
+    if as_json:
+        echo_json(listed)
+        return
+    for s in listed:
+        aliases = f"\taka {', '.join(s['aliases'])}" if s["aliases"] else ""
+        click.echo(f"{s['name']}\t{s['kind']}\t{s['updates']} updates\t"
+                   f"{s['stories']} stories{aliases}")
+
+
+@cli.group()
+def source() -> None:
+    """Decisions about sources (recorded as events).
+
+    \b
+    Example:
+      storylog source merge "J. Ropcke" "Julian Röpcke" --reason "same analyst"
+    """
+
+
+@source.command("merge")
+@click.argument("name")
+@click.argument("into")
+@click.option("--reason", required=True, help="Why they are one source (kept in the log).")
+@editor_option
+@click.pass_obj
+def source_merge(
+    session: Session, name: str, into: str, reason: str, editor: str, command_id: str
+) -> None:
+    """Join source NAME into source INTO: they turned out to be one.
+
+    \b
+    Example:
+      storylog source merge "J. Ropcke" "Julian Röpcke" --reason "same analyst"
+    """
+    from storylog.app.commands import merge_sources
+    from storylog.projections.queries import Views
+    from storylog.projections.timeline import resolve_source
+
+    app = session.writer()
+    views = Views(app)
+    first, second = resolve_source(views, name), resolve_source(views, into)
+    merge_sources(app, first["name"], second["name"], reason=reason, editor=editor,
+                  command_id=command_id)
+    say(f"merged {first['name']} into {second['name']}")
+
+
+@cli.command()
+@click.pass_obj
+def rebuild(session: Session) -> None:
+    """Drop the read models and rebuild them from the events, with a progress bar.
+
+    \b
+    Example:
+      storylog rebuild
+    """
+    app = session.app()
+    total = app.recorder.max_notification_id() or 0
+    app.readmodel.drop()
+    with click.progressbar(length=total, label="rebuilding read models", file=sys.stderr,
+                           show_pos=True) as bar:
+        applied = app.catch_up(progress=bar.update)
+    say(f"rebuilt from {applied} events")
+
+
+@cli.command()
+@click.option("--follow", is_flag=True, help="Keep following new events until interrupted.")
+@click.option("--interval", type=float, default=1.0, show_default=True,
+              help="Seconds between polls on SQLite (PostgreSQL is notified).")
+@click.pass_obj
+def project(session: Session, follow: bool, interval: float) -> None:
+    """Bring the read models up to date; with --follow, keep them up to date.
+
+    On PostgreSQL, --follow uses eventsourcing's ProjectionRunner (LISTEN/NOTIFY),
+    so the read side can run on another machine than the editors' writes.
+
+    \b
+    Example:
+      storylog --db postgresql://reader@db/news project --follow
+    """
+    from storylog.projections.follow import follow as follow_log
+
+    app = session.app()
+    say(f"applied {app.catch_up()} events")
+    if follow:
+        follow_log(app, interval)
 
 
 @cli.command()
@@ -350,10 +544,10 @@ def log(session: Session, slug: str, update_id: str | None, as_json: bool) -> No
     Example:
       storylog log pokrovsk-live --update u3
     """
-    from storylog.projections.audit import audit_entries
+    from storylog.projections.queries import Views
     from storylog.render.audit import audit_text
 
-    entries = audit_entries(session.app(), slug, update_id)
+    entries = Views(session.app()).log(slug, update_id)
     if as_json:
         echo_json(entries)
     else:
@@ -370,9 +564,9 @@ def stories(session: Session, as_json: bool) -> None:
     Example:
       storylog stories --json
     """
-    from storylog.projections.audit import story_summaries
+    from storylog.projections.queries import Views
 
-    summaries = story_summaries(session.app())
+    summaries = Views(session.app()).summaries()
     if as_json:
         echo_json(summaries)
         return
@@ -459,7 +653,7 @@ def load(session: Session, file: Any, as_json: bool) -> None:
     from storylog.store.transfer import parse_lines
 
     lines = parse_lines(file)
-    loaded = Archive(session.app(create=True)).load(lines)
+    loaded = Archive(session.writer(create=True)).load(lines)
     if as_json:
         echo_json(loaded)
     for story, count in loaded.items():

@@ -44,6 +44,21 @@ class Session:
     def __init__(self, db: str):
         self.db = db
         self._app: StoryApp | None = None
+        self.wrote = False
+
+    def writer(self, *, create: bool = False) -> StoryApp:
+        """The application, for a command that writes events."""
+        self.wrote = True
+        return self.app(create=create)
+
+    def after_command(self) -> None:
+        """Keep the read models current after a write, so reads need not write."""
+        if self._app is not None and self.wrote:
+            try:
+                self._app.catch_up()
+            except Exception as error:
+                say(f"warning: the change is saved, but the read models were not updated "
+                    f"({first_line(error)}); run `storylog project`")
 
     def app(self, *, create: bool = False) -> StoryApp:
         if self._app is None:

@@ -131,3 +131,29 @@ def publish(
         )
 
     return app.change(slug, editor, publish, command_id)
+
+
+def merge_sources(
+    app: StoryApp, source: str, into: str, *, reason: str, editor: str, command_id: str = ""
+) -> None:
+    """Record that ``source`` and ``into`` are one source (an event in the registry)."""
+    from eventsourcing.application import AggregateNotFoundError
+    from eventsourcing.persistence import IntegrityError
+
+    from storylog.domain.registry import REGISTRY_ID, SourceRegistry, SourcesMergedPayload
+    from storylog.errors import Conflict
+
+    payload = SourcesMergedPayload(source=source, into=into, reason=reason)
+    for _ in range(20):
+        try:
+            registry: object = app.repository.get(REGISTRY_ID)
+        except AggregateNotFoundError:
+            registry = SourceRegistry.create(editor=editor, command_id=command_id or "registry")
+        assert isinstance(registry, SourceRegistry)
+        registry.merge(payload, editor=editor, command_id=command_id or "merge")
+        try:
+            app.save(registry)
+            return
+        except IntegrityError:
+            continue
+    raise Conflict("the source registry is changing too fast; try again")

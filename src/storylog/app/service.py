@@ -9,8 +9,10 @@ the editor saw is refused as a conflict if that moved on.
 
 from __future__ import annotations
 
+import random
+import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
@@ -21,13 +23,15 @@ from eventsourcing.utils import get_topic
 from storylog.domain.payloads import StoryOpenedPayload
 from storylog.domain.story import Story, story_id
 from storylog.errors import Conflict, NotFound, RefusedInput, StoreUnavailable
+from storylog.projections.readmodel import Decoder, ReadModel
 from storylog.store.backends import env_for, is_postgres
 from storylog.store.mapper import ChainedEventStore, EventMapper, SnapshotMapper
 from storylog.store.sealing import KeyStore
 from storylog.store.sql import Sql
 
 T = TypeVar("T")
-RETRIES = 50
+RETRIES = 100
+STARTUP_RETRIES = 10
 OPENED_TOPIC = get_topic(Story.Opened)
 
 
@@ -35,15 +39,23 @@ class StoryApp(Application[UUID]):
     name = "storylog"
     snapshotting_intervals = {Story: 50}  # noqa: RUF012 - eventsourcing's API
 
-    def __init__(self, db: str):
+    def __init__(self, db: str | Mapping[str, str]):
+        # eventsourcing's ProjectionRunner constructs applications from an env mapping.
+        db = db if isinstance(db, str) else db["STORYLOG_DB"]
         self.db = db
         self.sql: Sql | None = None
-        try:
-            super().__init__(env=env_for(db))
-        except StoreUnavailable:
-            raise
-        except Exception as error:  # the drivers raise many kinds
-            raise StoreUnavailable(f"cannot open {db}: {_first_line(error)}") from None
+        self._readmodel: ReadModel | None = None
+        for attempt in range(STARTUP_RETRIES):
+            try:
+                super().__init__(env=env_for(db))
+                return
+            except StoreUnavailable:
+                raise
+            except Exception as error:  # the drivers raise many kinds
+                if _is_startup_race(error) and attempt + 1 < STARTUP_RETRIES:
+                    time.sleep(random.uniform(0.01, 0.1))
+                    continue
+                raise StoreUnavailable(f"cannot open {db}: {_first_line(error)}") from None
 
     # -- construction: storylog's own mapper, keys and chained store ----------
 
@@ -59,6 +71,20 @@ class StoryApp(Application[UUID]):
     def construct_snapshot_store(self) -> EventStore[UUID]:
         recorder = self.factory.aggregate_recorder(purpose="snapshots")
         return EventStore(mapper=SnapshotMapper(self.keys), recorder=recorder)
+
+    @property
+    def readmodel(self) -> ReadModel:
+        if self._readmodel is None:
+            assert self.sql is not None
+            self._readmodel = ReadModel(self.sql, self.factory.tracking_recorder())
+        return self._readmodel
+
+    def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
+        """Bring the read models up to the newest event (pull-based, any backend)."""
+        return self.readmodel.catch_up(
+            lambda start, limit: self.recorder.select_notifications(start, limit),
+            Decoder(self.keys), progress,
+        )
 
     @property
     def chain(self) -> ChainedEventStore:
@@ -90,7 +116,7 @@ class StoryApp(Application[UUID]):
         """
         _check_editor(editor)
         command_id = command_id or _new_id()
-        for _ in range(RETRIES):
+        for attempt in range(RETRIES):
             story = self.story(slug)
             result = command(story, command_id)
             if not story.pending_events:
@@ -98,7 +124,10 @@ class StoryApp(Application[UUID]):
             try:
                 self.save(story)
             except IntegrityError:
-                continue  # someone saved first: reload and check again
+                # Someone saved first: back off a little (jittered, so that racing
+                # writers stop colliding), reload and check again.
+                time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 20)))
+                continue
             return result
         raise Conflict(f"{slug} is changing too fast to save; try again")
 
@@ -157,6 +186,13 @@ def _new_id() -> str:
     return uuid.uuid4().hex
 
 
+def _is_startup_race(error: BaseException) -> bool:
+    """PostgreSQL refuses concurrent CREATE ... IF NOT EXISTS of the same object."""
+    text = str(error)
+    return any(s in text for s in ("tuple concurrently updated", "already exists",
+                                   "duplicate key value violates unique constraint"))
+
+
 def _first_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     return text[0] if text else type(error).__name__
@@ -188,10 +224,11 @@ class Archive:
         from storylog.store.transfer import keys_of, rows_of
 
         stories = rows_of(lines)
+        keys = keys_of(lines)
         for slug in stories:
             if self.app.exists(slug):
                 raise RefusedInput(f"story {slug} is already in this store; nothing was loaded")
-        for key, secret in keys_of(lines).items():
+        for key, secret in keys.items():
             self.app.keys.put(key, secret)
         rows = [row for story_rows in stories.values() for row in story_rows]
         try:
@@ -202,9 +239,12 @@ class Archive:
 
 
 def _label(rows: list[StoredEvent], sid: UUID) -> str:
+    """A chain's name for reports: its slug, but only if the row naming it is intact."""
     import orjson
 
-    try:
-        return str(orjson.loads(rows[0].state)["payload"]["slug"])
-    except Exception:  # a tampered first row still gets reported, by id
-        return str(sid)
+    from storylog.store.verify import check_chain
+
+    if not rows or not check_chain(str(sid), rows[:1]).ok:
+        return f"story {sid}"  # the first row is tampered: do not trust the name in it
+    payload = orjson.loads(rows[0].state)["payload"]
+    return str(payload.get("slug") or payload.get("name") or sid)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol, cast
 
 from eventsourcing.domain import Aggregate
@@ -101,7 +101,8 @@ class Story(Aggregate):
 
         @property
         def recorded_at(self) -> str:
-            return self.timestamp.isoformat()
+            """The recorded time as fixed-width UTC text (text order is time order)."""
+            return self.timestamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
     class Opened(Event, Aggregate.Created):
         """A story was opened: slug, headline, standfirst, the newsroom's zone and language."""

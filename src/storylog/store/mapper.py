@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import (
     EventStore,
     Mapper,
@@ -85,27 +85,38 @@ class EventMapper(Mapper[UUID]):
         self, topic: str, originator_id: UUID, position: int, record: dict[str, Any]
     ) -> Story.Event:
         cls = resolve_topic(topic)
-        payload = dict(record["payload"])
-        if "sealed" in record:
-            payload["content"] = self.keys.open(record["sealed"])
-        state: dict[str, Any] = {
-            "editor": record["editor"],
-            "command_id": record["command_id"],
-            "payload": payload,
-        }
-        from_version = record.get("class_version", 1)
-        while from_version < getattr(cls, "class_version", 1):
-            getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
-            from_version += 1
+        state = upcast_state(cls, record, self.keys)
         state["payload"] = cls.payload_model.model_validate(state["payload"])
         state["originator_id"] = originator_id
         state["originator_version"] = position
         state["timestamp"] = datetime.fromisoformat(record["recorded_at"])
-        if issubclass(cls, Story.Opened):
-            state["originator_topic"] = get_topic(Story)
+        if issubclass(cls, Aggregate.Created):
+            # A created event names its aggregate: the class it is nested in.
+            state["originator_topic"] = get_topic(resolve_topic(topic.rsplit(".", 1)[0]))
         event = object.__new__(cls)
         object.__setattr__(event, "__dict__", state)
         return cast(Story.Event, event)
+
+
+def upcast_state(cls: type, record: dict[str, Any], keys: KeyStore) -> dict[str, Any]:
+    """A row's event state, content opened, brought up to the class's current version.
+
+    The state is ``{"editor", "command_id", "payload"}``; an ``upcast_vN_vN+1``
+    static method on the event class changes it in place, as in eventsourcing.
+    """
+    payload = dict(record["payload"])
+    if "sealed" in record:
+        payload["content"] = keys.open(record["sealed"])
+    state: dict[str, Any] = {
+        "editor": record["editor"],
+        "command_id": record["command_id"],
+        "payload": payload,
+    }
+    from_version = record.get("class_version", 1)
+    while from_version < getattr(cls, "class_version", 1):
+        getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
+        from_version += 1
+    return state
 
 
 class ChainedEventStore(EventStore[UUID]):

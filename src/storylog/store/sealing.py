@@ -23,6 +23,7 @@ class KeyStore:
     def __init__(self, sql: Sql):
         self.sql = sql
         self._cache: dict[str, bytes | None] = {}
+        self._ciphers: dict[str, AESGCM] = {}
         sql.execute(
             "CREATE TABLE IF NOT EXISTS storylog_keys ("
             f"key_id TEXT PRIMARY KEY, secret {sql.blob_type()}, erased_at TEXT)"
@@ -53,6 +54,15 @@ class KeyStore:
             self._cache[key_id] = bytes(rows[0]["secret"]) if rows and rows[0]["secret"] else None
         return self._cache[key_id]
 
+    def preload(self) -> None:
+        """Read every key at once (rebuilds open many updates' content)."""
+        for row in self.sql.fetchall("SELECT key_id, secret FROM storylog_keys"):
+            self._cache[row["key_id"]] = bytes(row["secret"]) if row["secret"] else None
+
+    def forget(self, key_id: str) -> None:
+        self._cache.pop(key_id, None)
+        self._ciphers.pop(key_id, None)
+
     def put(self, key_id: str, secret: bytes) -> None:
         """Store a key carried by an export (``storylog load``)."""
         with self.sql.transaction() as c:
@@ -72,10 +82,13 @@ class KeyStore:
 
     def open(self, envelope: Envelope) -> Any | None:
         """The sealed content, or None when its key was erased."""
-        secret = self.get(envelope["key"])
-        if secret is None:
-            return None
-        plain = AESGCM(secret).decrypt(
+        cipher = self._ciphers.get(envelope["key"])
+        if cipher is None:
+            secret = self.get(envelope["key"])
+            if secret is None:
+                return None
+            cipher = self._ciphers[envelope["key"]] = AESGCM(secret)
+        plain = cipher.decrypt(
             base64.b64decode(envelope["nonce"]),
             base64.b64decode(envelope["box"]),
             envelope["key"].encode(),

@@ -43,6 +43,10 @@ class _Cursor:
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
         self.cursor.execute(self.sql._q(statement), tuple(params))
 
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.cursor.executemany(self.sql._q(statement), rows)
+
     def fetchall(self) -> list[Any]:
         return list(self.cursor.fetchall())
 

@@ -13,6 +13,7 @@ for schema checks (loading ignores it). An erased update has neither.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable, Iterator
 from typing import Any
 from uuid import UUID
@@ -95,8 +96,25 @@ def rows_of(lines: list[dict[str, Any]]) -> dict[str, list[StoredEvent]]:
 
 
 def keys_of(lines: list[dict[str, Any]]) -> dict[str, bytes]:
-    return {
-        line["record"]["sealed"]["key"]: bytes.fromhex(line["key"])
-        for line in lines
-        if "key" in line and "sealed" in line["record"]
-    }
+    """The update keys a file carries; each must open the sealed content it came with."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    keys: dict[str, bytes] = {}
+    for number, line in enumerate(lines, start=1):
+        sealed = line["record"].get("sealed")
+        if "key" not in line or not sealed:
+            continue
+        secret = bytes.fromhex(line["key"])
+        try:
+            AESGCM(secret).decrypt(base64.b64decode(sealed["nonce"]),
+                                   base64.b64decode(sealed["box"]), sealed["key"].encode())
+        except (InvalidTag, ValueError):
+            raise RefusedInput(
+                f"event {number} of the file: its key does not open its content "
+                "(the key or the sealed content was changed); nothing was loaded"
+            ) from None
+        if keys.setdefault(sealed["key"], secret) != secret:
+            raise RefusedInput(f"event {number} of the file carries a second key for "
+                               f"{sealed['key']}; nothing was loaded")
+    return keys

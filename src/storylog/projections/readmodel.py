@@ -1,0 +1,361 @@
+"""Read models: the views, materialised as tables in the same database.
+
+They are folds over the event log, kept up to date by position: eventsourcing's
+tracking recorder holds the last notification id applied, and each batch of
+events is applied in the same transaction that advances it, so a crash or a
+second process can never apply an event twice. On SQLite, readers pull the
+events after that position before they read (`catch_up`); on PostgreSQL the
+library's ProjectionRunner can also follow the log (`storylog project --follow`).
+
+Revisions are stored as deltas (only what an event changed), so applying an
+event is appends only; the state of an update at a position is the fold of its
+revisions up to there (`projections.queries`).
+
+Folding works on the stored records (plain dicts), not on pydantic events:
+rebuilding a million events must cost little more than reading them.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import orjson
+from eventsourcing.persistence import Notification, Tracking, TrackingRecorder
+from eventsourcing.utils import resolve_topic
+
+from storylog.domain.sources import DEFAULT_GAZETTEER, canonical_name, guess_kind, source_key
+from storylog.store.mapper import upcast_state
+from storylog.store.sealing import KeyStore
+from storylog.store.sql import Sql
+
+TRACKING_NAME = "storylog"
+BATCH = 2000
+
+SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS rm_stories (story_id TEXT PRIMARY KEY, slug TEXT NOT NULL, "
+    "headline TEXT, standfirst TEXT, tz TEXT, lang TEXT, opened_at TEXT, opened_by TEXT)",
+    "CREATE TABLE IF NOT EXISTS rm_details (story_id TEXT, position INTEGER, headline TEXT, "
+    "standfirst TEXT, kind TEXT, note TEXT, recorded_at TEXT, PRIMARY KEY (story_id, position))",
+    "CREATE TABLE IF NOT EXISTS rm_events (story_id TEXT, position INTEGER, "
+    "notification_id BIGINT, recorded_at TEXT, editor TEXT, type TEXT, update_id TEXT, "
+    "kind TEXT, reason TEXT, note TEXT, command_id TEXT, changed TEXT, version INTEGER, "
+    "revision INTEGER, PRIMARY KEY (story_id, position))",
+    "CREATE INDEX IF NOT EXISTS rm_events_update ON rm_events (story_id, update_id, position)",
+    "CREATE INDEX IF NOT EXISTS rm_events_recorded ON rm_events (recorded_at)",
+    "CREATE INDEX IF NOT EXISTS rm_events_editor ON rm_events (editor)",
+    "CREATE TABLE IF NOT EXISTS rm_revisions (story_id TEXT, update_id TEXT, revision INTEGER, "
+    "position INTEGER, recorded_at TEXT, editor TEXT, action TEXT, stamp TEXT, status TEXT, "
+    "key_event INTEGER, body TEXT, sources TEXT, media TEXT, note TEXT, erased INTEGER, "
+    "PRIMARY KEY (story_id, update_id, revision))",
+    "CREATE INDEX IF NOT EXISTS rm_revisions_position ON rm_revisions (story_id, position)",
+    "CREATE TABLE IF NOT EXISTS rm_versions (story_id TEXT, version INTEGER, position INTEGER, "
+    "recorded_at TEXT, editor TEXT, note TEXT, head TEXT, PRIMARY KEY (story_id, version))",
+    "CREATE TABLE IF NOT EXISTS rm_sources (source_key TEXT PRIMARY KEY, name TEXT, kind TEXT, "
+    "merged_into TEXT)",
+    "CREATE TABLE IF NOT EXISTS rm_citations (source_key TEXT, story_id TEXT, update_id TEXT, "
+    "revision INTEGER, position INTEGER, role TEXT, as_cited TEXT, via TEXT, "
+    "PRIMARY KEY (source_key, story_id, update_id, revision, role))",
+    "CREATE INDEX IF NOT EXISTS rm_citations_update ON rm_citations (story_id, update_id)",
+]
+TABLES = ["rm_stories", "rm_details", "rm_events", "rm_revisions", "rm_versions",
+          "rm_sources", "rm_citations"]
+
+
+@dataclass(frozen=True)
+class Record:
+    """One stored event, decoded and upcast, content opened: what folds read."""
+
+    type: str
+    story_id: str
+    position: int
+    notification_id: int
+    recorded_at: str
+    editor: str
+    command_id: str
+    payload: dict[str, Any]
+
+
+def utc_text(iso: str) -> str:
+    """A recorded time as fixed-width UTC text, so that text order is time order."""
+    moment = datetime.fromisoformat(iso)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Decoder:
+    """Stored rows to Records, with topic resolution cached."""
+
+    def __init__(self, keys: KeyStore):
+        self.keys = keys
+        self._classes: dict[str, type] = {}
+
+    def __call__(self, n: Notification) -> Record:
+        cls = self._classes.get(n.topic)
+        if cls is None:
+            cls = self._classes[n.topic] = resolve_topic(n.topic)
+        record = orjson.loads(n.state)
+        state = upcast_state(cls, record, self.keys)
+        return Record(
+            cls.__name__, str(n.originator_id), n.originator_version, n.id,
+            utc_text(record["recorded_at"]), state["editor"], state["command_id"],
+            state["payload"],
+        )
+
+
+class ReadModel:
+    """The read-model tables of one database, and the fold that fills them."""
+
+    def __init__(self, sql: Sql, tracking: TrackingRecorder):
+        self.sql = sql
+        self.tracking = tracking
+        self._source_cache: dict[str, str] | None = None  # key -> final key (merges applied)
+        for attempt in range(10):
+            try:
+                with sql.transaction() as c:
+                    for statement in SCHEMA:
+                        c.execute(statement)
+                return
+            except Exception as error:
+                # Two processes creating the tables at once on PostgreSQL: try again.
+                if attempt == 9 or "concurrently" not in str(error) + repr(error.__cause__):
+                    raise
+                time.sleep(random.uniform(0.01, 0.1))
+
+    # -- position -------------------------------------------------------------
+
+    def position(self) -> int:
+        return self.tracking.max_tracking_id(TRACKING_NAME) or 0
+
+    def catch_up(
+        self, notifications: Callable[[int, int], Sequence[Notification]], decode: Decoder,
+        progress: Callable[[int], None] | None = None, batch: int = BATCH,
+    ) -> int:
+        """Apply every event after the tracked position; returns how many were applied."""
+        applied = 0
+        while True:
+            start = self.position() + 1
+            rows = notifications(start, batch)
+            if not rows:
+                return applied
+            try:
+                self.apply(map(decode, rows), rows[-1].id)
+            except Exception as error:
+                if not is_duplicate(error) or self.position() < start:
+                    raise
+                continue  # another reader applied this batch first; move on from there
+            applied += len(rows)
+            if progress:
+                progress(len(rows))
+
+    def apply(self, records: Iterable[Record], last_id: int) -> None:
+        """Apply events and advance the tracked position, in one transaction."""
+        try:
+            with self.sql.transaction() as c:
+                writer = _Writer(c, self)
+                for record in records:
+                    writer.fold(record)
+                writer.flush()
+                cast(Any, self.tracking)._insert_tracking(
+                    c.cursor, Tracking(TRACKING_NAME, last_id)
+                )
+        except Exception:
+            self._source_cache = None  # the cache may hold rolled-back sources
+            raise
+
+    def drop(self) -> None:
+        """Forget every view and the tracked position (`storylog rebuild`)."""
+        with self.sql.transaction() as c:
+            for table in TABLES:
+                c.execute(f"DELETE FROM {table}")
+            c.execute(
+                f"DELETE FROM {_tracking_table(self.tracking)} WHERE application_name = ?",
+                (TRACKING_NAME,),
+            )
+        self._source_cache = None
+
+    # -- sources ----------------------------------------------------------------
+
+    def source_map(self, c: Any) -> dict[str, str]:
+        if self._source_cache is None:
+            c.execute("SELECT source_key, merged_into FROM rm_sources")
+            self._source_cache = {r["source_key"]: r["merged_into"] or r["source_key"]
+                                  for r in c.fetchall()}
+        return self._source_cache
+
+
+def is_duplicate(error: BaseException) -> bool:
+    """A unique key refused a row: someone else applied these events first."""
+    names = {type(e).__name__ for e in (error, error.__cause__, error.__context__) if e}
+    return bool(names & {"IntegrityError", "UniqueViolation"})
+
+
+def _tracking_table(tracking: TrackingRecorder) -> str:
+    return str(getattr(tracking, "tracking_table_name", "tracking"))
+
+
+class _Writer:
+    """Folds records into rows, batching inserts per table."""
+
+    def __init__(self, c: Any, model: ReadModel):
+        self.c = c
+        self.model = model
+        self.rows: dict[str, list[tuple[Any, ...]]] = {
+            "events": [], "revisions": [], "citations": [], "versions": [], "details": [],
+        }
+
+    def fold(self, r: Record) -> None:
+        p = r.payload
+        changed, revision = getattr(self, f"_{r.type}")(r, p)
+        self.rows["events"].append((
+            r.story_id, r.position, r.notification_id, r.recorded_at, r.editor, r.type,
+            p.get("update_id"), p.get("kind"), p.get("reason"), p.get("note"), r.command_id,
+            changed, p.get("version"), revision,
+        ))
+
+    def flush(self) -> None:
+        c = self.c
+        c.executemany(
+            "INSERT INTO rm_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", self.rows["events"])
+        c.executemany(
+            "INSERT INTO rm_revisions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            self.rows["revisions"])
+        c.executemany(
+            "INSERT INTO rm_citations VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+            self.rows["citations"])
+        c.executemany("INSERT INTO rm_versions VALUES (?,?,?,?,?,?,?)", self.rows["versions"])
+        c.executemany("INSERT INTO rm_details VALUES (?,?,?,?,?,?,?)", self.rows["details"])
+        for rows in self.rows.values():
+            rows.clear()
+
+    # -- one method per event type: returns (changed fields, revision) ---------
+
+    def _Opened(self, r: Record, p: dict[str, Any]) -> tuple[str, int | None]:
+        if "slug" not in p:
+            return "", None  # the source registry's own opening
+        self.c.execute(
+            "INSERT INTO rm_stories VALUES (?,?,?,?,?,?,?,?)",
+            (r.story_id, p["slug"], p["headline"], p["standfirst"], p["tz"], p["lang"],
+             r.recorded_at, r.editor),
+        )
+        self.rows["details"].append(
+            (r.story_id, r.position, p["headline"], p["standfirst"], None, None, r.recorded_at))
+        return "", None
+
+    def _DetailsChanged(self, r: Record, p: dict[str, Any]) -> tuple[str, int | None]:
+        self.rows["details"].append((r.story_id, r.position, p.get("headline"),
+                                     p.get("standfirst"), p["kind"], p.get("note"),
+                                     r.recorded_at))
+        if p.get("headline") is not None:
+            self.c.execute("UPDATE rm_stories SET headline = ? WHERE story_id = ?",
+                           (p["headline"], r.story_id))
+        if p.get("standfirst") is not None:
+            self.c.execute("UPDATE rm_stories SET standfirst = ? WHERE story_id = ?",
+                           (p["standfirst"], r.story_id))
+        return ",".join(f for f in ("headline", "standfirst") if p.get(f) is not None), None
+
+    def _UpdateAdded(self, r: Record, p: dict[str, Any]) -> tuple[str, int | None]:
+        content = p.get("content")
+        self._revision(r, p["update_id"], 1, "added", p["stamp"], p["status"], p["key_event"],
+                       content, None)
+        return "", 1
+
+    def _UpdateEdited(self, r: Record, p: dict[str, Any]) -> tuple[str, int | None]:
+        revision = p["base_revision"] + 1
+        content = p.get("content")
+        self._revision(r, p["update_id"], revision, p["kind"], p.get("stamp"), p.get("status"),
+                       p.get("key_event"), content, p.get("note"))
+        fields = [f for f in ("stamp", "status", "key_event") if p.get(f) is not None]
+        if content:
+            fields += [f for f in ("body", "sources", "media") if content.get(f) is not None]
+        return ",".join(fields), revision
+
+    def _UpdateRetracted(self, r: Record, p: dict[str, Any]) -> tuple[str, int | None]:
+        revision = p["base_revision"] + 1
+        self.rows["revisions"].append((
+            r.story_id, p["update_id"], revision, r.position, r.recorded_at, r.editor,
+            "retracted", None, None, None, None, None, None, p["note"], 0,
+        ))
+        return "", revision
+
+    def _VersionPublished(self, r: Record, p: dict[str, Any]) -> tuple[str, int | None]:
+        self.rows["versions"].append((r.story_id, p["version"], r.position, r.recorded_at,
+                                      r.editor, p.get("note"), p["head"]))
+        return "", None
+
+    def _SourcesMerged(self, r: Record, p: dict[str, Any]) -> tuple[str, int | None]:
+        self.flush()  # citations before the merge must be re-pointed too
+        sources = self.model.source_map(self.c)
+        source, into = self._source(p["source"]), self._source(p["into"])
+        for key, final in list(sources.items()):
+            if final == source:
+                sources[key] = into
+                self.c.execute("UPDATE rm_sources SET merged_into = ? WHERE source_key = ?",
+                               (into, key))
+        for column in ("source_key", "via"):
+            self.c.execute(
+                "INSERT INTO rm_citations SELECT "
+                + ("?, story_id, update_id, revision, position, role, as_cited, via"
+                   if column == "source_key" else
+                   "source_key, story_id, update_id, revision, position, role, as_cited, ?")
+                + f" FROM rm_citations WHERE {column} = ? ON CONFLICT DO NOTHING",
+                (into, source),
+            )
+            self.c.execute(f"DELETE FROM rm_citations WHERE {column} = ?", (source,))
+        return "", None
+
+    # -- helpers ---------------------------------------------------------------
+
+    def _revision(
+        self, r: Record, update_id: str, revision: int, action: str, stamp: str | None,
+        status: str | None, key_event: bool | None, content: dict[str, Any] | None,
+        note: str | None,
+    ) -> None:
+        erased = content is None and action == "added"
+        body = sources = media = None
+        if content:
+            body = content.get("body")
+            if content.get("sources") is not None:
+                sources = orjson.dumps(content["sources"]).decode()
+                self._cite(r, update_id, revision, content["sources"])
+            if content.get("media") is not None:
+                media = orjson.dumps(content["media"]).decode()
+        self.rows["revisions"].append((
+            r.story_id, update_id, revision, r.position, r.recorded_at, r.editor, action, stamp,
+            status, None if key_event is None else int(key_event), body, sources, media, note,
+            int(erased),
+        ))
+
+    def _cite(self, r: Record, update_id: str, revision: int,
+              sources: list[dict[str, Any]]) -> None:
+        for s in sources:
+            key = self._source(s["name"], s.get("kind"))
+            via = self._source(s["via"]) if s.get("via") else None
+            self.rows["citations"].append(
+                (key, r.story_id, update_id, revision, r.position, "direct", s["name"], via))
+            if via:
+                self.rows["citations"].append(
+                    (via, r.story_id, update_id, revision, r.position, "via", s["name"], key))
+
+    def _source(self, name: str, kind: str | None = None) -> str:
+        """The final key of a source name, registering the source on first sight."""
+        sources = self.model.source_map(self.c)
+        key = source_key(canonical_name(name))
+        if key not in sources:
+            canonical = canonical_name(name)
+            known_kind = DEFAULT_GAZETTEER.get(canonical, (None,))[0]
+            chosen = kind if kind and kind != "other" else (known_kind or guess_kind(name))
+            self.c.execute("INSERT INTO rm_sources VALUES (?,?,?,?)",
+                           (key, canonical, str(chosen), None))
+            sources[key] = key
+        return sources[key]
+
+
+def batches(rows: Sequence[Notification], size: int) -> Iterator[Sequence[Notification]]:
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]

@@ -1,0 +1,109 @@
+"""Sources as first-class: identities across stories, and each source's timeline.
+
+A source is identified by ``source_key`` of its canonical name (case, accents and
+punctuation aside; the gazetteer's aliases included), after any merges recorded
+in the source registry. An update citing someone "via" an outlet appears under
+both.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from storylog.domain.sources import canonical_name, source_key
+from storylog.errors import NotFound
+from storylog.projections.queries import Views
+
+
+def resolve_source(views: Views, name: str) -> dict[str, Any]:
+    key = source_key(canonical_name(name))
+    rows = views.sql.fetchall("SELECT * FROM rm_sources WHERE source_key = ?", (key,))
+    if not rows:
+        raise NotFound(f"no source {name!r}; see `storylog sources`")
+    final = rows[0]["merged_into"] or key
+    if final != key:
+        rows = views.sql.fetchall("SELECT * FROM rm_sources WHERE source_key = ?", (final,))
+    return {"key": final, "name": rows[0]["name"], "kind": rows[0]["kind"]}
+
+
+def source_list(views: Views) -> list[dict[str, Any]]:
+    rows = views.sql.fetchall(
+        "SELECT s.source_key, s.name, s.kind, "
+        "COUNT(DISTINCT c.story_id || '/' || c.update_id) AS updates, "
+        "COUNT(DISTINCT c.story_id) AS stories "
+        "FROM rm_sources s LEFT JOIN rm_citations c ON c.source_key = s.source_key "
+        "WHERE s.merged_into IS NULL OR s.merged_into = s.source_key "
+        "GROUP BY s.source_key, s.name, s.kind ORDER BY updates DESC, s.name")
+    aliases: dict[str, set[str]] = {}
+    for row in views.sql.fetchall(
+        "SELECT DISTINCT source_key, as_cited FROM rm_citations WHERE role = 'direct'"
+    ):
+        aliases.setdefault(row["source_key"], set()).add(row["as_cited"])
+    for row in views.sql.fetchall(
+        "SELECT name, merged_into FROM rm_sources WHERE merged_into IS NOT NULL "
+        "AND merged_into <> source_key"
+    ):
+        aliases.setdefault(row["merged_into"], set()).add(row["name"])
+    return [{"key": r["source_key"], "name": r["name"], "kind": r["kind"],
+             "updates": int(r["updates"]), "stories": int(r["stories"]),
+             "aliases": sorted(aliases.get(r["source_key"], set()) - {r["name"]})}
+            for r in rows]
+
+
+def timeline(views: Views, names: list[str], slug: str | None = None) -> dict[str, Any]:
+    sources = [resolve_source(views, n) for n in names]
+    entries = []
+    story_filter = views.story(slug)["story_id"] if slug else None
+    for source in sources:
+        entries += _entries(views, source, story_filter)
+    entries.sort(key=lambda e: (e["stamp_utc"], e["story"], e["update"]))
+    return {"sources": sources, "entries": entries}
+
+
+def _entries(views: Views, source: dict[str, Any], story_id: str | None) -> list[dict[str, Any]]:
+    query = ("SELECT c.story_id, c.update_id, c.role, c.as_cited, c.via, s.slug, s.tz "
+             "FROM rm_citations c JOIN rm_stories s ON s.story_id = c.story_id "
+             "WHERE c.source_key = ?")
+    params: list[Any] = [source["key"]]
+    if story_id:
+        query += " AND c.story_id = ?"
+        params.append(story_id)
+    cited: dict[tuple[str, str], Any] = {}
+    for row in views.sql.fetchall(query + " ORDER BY c.position", params):
+        cited.setdefault((row["story_id"], row["update_id"]), row)
+    entries = []
+    for (sid, uid), row in cited.items():
+        head = views.head_position(sid)
+        state = views.updates_at(sid, head, [uid])[uid]
+        entries.append(_entry(views, source, row, state))
+    return entries
+
+
+def _entry(views: Views, source: dict[str, Any], row: Any, state: dict[str, Any]) -> dict[str, Any]:
+    history = [
+        {"revision": r["revision"], "action": r["action"], "at": r["recorded_at"],
+         "note": r["note"]}
+        for r in views.sql.fetchall(
+            "SELECT revision, action, recorded_at, note FROM rm_revisions "
+            "WHERE story_id = ? AND update_id = ? ORDER BY revision",
+            (row["story_id"], state["id"]))
+    ]
+    versions = [r["version"] for r in views.sql.fetchall(
+        "SELECT version FROM rm_versions WHERE story_id = ? AND position >= ? ORDER BY version",
+        (row["story_id"], state["added_position"]))]
+    return {
+        "source": source["key"], "source_name": source["name"], "story": row["slug"],
+        "update": state["id"], "stamp": state["stamp"],
+        "stamp_utc": _utc(state["stamp"], row["tz"]), "role": row["role"],
+        "as_cited": row["as_cited"], "said": state["body"], "status": state["status"],
+        "retracted": state["retracted"],
+        "retraction": state["retraction"]["note"] if state["retracted"] else None,
+        "history": history, "versions": versions,
+    }
+
+
+def _utc(stamp: str, tz: str) -> str:
+    local = datetime.fromisoformat(stamp).replace(tzinfo=ZoneInfo(tz))
+    return local.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%MZ")
