@@ -39,13 +39,76 @@ def with_reference(readme: str) -> str:
     return pattern.sub(lambda _: block, readme)
 
 
+def renderings(sample: Path) -> dict[str, bytes]:
+    """Reference renderings of one sample stream: file name -> bytes."""
+    import tempfile
+
+    import orjson
+
+    from storylog.app.service import Archive, StoryApp
+    from storylog.projections.diff import unified_patch, version_diff
+    from storylog.projections.queries import Views
+    from storylog.projections.timeline import source_list, timeline
+    from storylog.render.diff import diff_markdown
+    from storylog.render.story import to_markdown
+    from storylog.render.timeline import timeline_markdown
+    from storylog.store.transfer import parse_lines
+
+    def js(value: object) -> bytes:
+        return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+
+    out: dict[str, bytes] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        app = StoryApp(str(Path(tmp) / "reference.db"))
+        try:
+            Archive(app).load(parse_lines(sample.read_bytes().splitlines()))
+            views = Views(app)
+            for slug in views.slugs():
+                out[f"{slug}/current.md"] = to_markdown(views.view(slug)).encode()
+                out[f"{slug}/current.json"] = js(views.view(slug))
+                versions = len(views.versions(slug))
+                for n in range(1, versions + 1):
+                    out[f"{slug}/v{n}.md"] = to_markdown(views.view(slug, version=n)).encode()
+                for n in range(1, versions):
+                    name = f"{slug}/diff-v{n}-v{n + 1}"
+                    result = version_diff(views, slug, n, n + 1)
+                    out[f"{name}.md"] = diff_markdown(result).encode()
+                    out[f"{name}.json"] = js(result)
+                    out[f"{name}.patch"] = unified_patch(views, slug, n, n + 1).encode()
+            listed = source_list(views)
+            out["sources.json"] = js(listed)
+            for s in listed:
+                name = s["key"].replace(" ", "-")
+                out[f"timelines/{name}.md"] = timeline_markdown(
+                    timeline(views, [s["name"]])).encode()
+        finally:
+            app.close()
+    return out
+
+
+def samples(root: Path) -> list[Path]:
+    return sorted((root / "events" / "samples").glob("*.ndjson"))
+
+
+def write_renderings(root: Path) -> None:
+    import shutil
+
+    for sample in samples(root):
+        target = root / "projections" / sample.stem
+        shutil.rmtree(target, ignore_errors=True)
+        for name, data in renderings(sample).items():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            (target / name).write_bytes(data)
+
+
 def main(root: Path) -> None:
     from storylog.contract import write
 
     readme = root / "README.md"
     readme.write_text(with_reference(readme.read_text()))
     write(root / "events")
-    print(f"rewrote {readme} and {root / 'events'}", file=sys.stderr)
+    write_renderings(root)
+    print(f"rewrote {readme}, {root / 'events'} and {root / 'projections'}", file=sys.stderr)
 
 
 if __name__ == "__main__":

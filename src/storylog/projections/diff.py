@@ -110,6 +110,8 @@ def _classify(result: dict[str, Any], old: UpdateState | None, new: UpdateState 
     if old is None:
         result["added"].append(public_update(new))
         result["notes"] += [_note(new, n) for n in new["notes"]]
+        if new["retracted"]:  # added and withdrawn between the two versions
+            result["notes"].append(_retraction_note(new))
         return
     result["notes"] += [_note(new, n) for n in new["notes"][len(old["notes"]):]]
     if new["retracted"] and not old["retracted"]:
@@ -117,13 +119,16 @@ def _classify(result: dict[str, Any], old: UpdateState | None, new: UpdateState 
             "id": new["id"], "stamp": new["stamp"], "notice": new["retraction"]["note"],
             "body": new["body"], "at": new["retraction"]["at"],
         })
-        result["notes"].append({"update": new["id"], "kind": "retraction",
-                                "note": new["retraction"]["note"],
-                                "at": new["retraction"]["at"]})
+        result["notes"].append(_retraction_note(new))
         return
     edit = _edit(old, new)
     if edit:
         result["edited"].append(edit)
+
+
+def _retraction_note(state: UpdateState) -> dict[str, Any]:
+    return {"update": state["id"], "kind": "retraction", "note": state["retraction"]["note"],
+            "at": state["retraction"]["at"]}
 
 
 def _note(state: UpdateState, note: dict[str, Any]) -> dict[str, Any]:
