@@ -79,7 +79,7 @@ def run(app: StoryApp, op: tuple[Any, ...], stamp: int) -> None:
 
 def dump(app: StoryApp) -> dict[str, list[tuple[Any, ...]]]:
     assert app.sql is not None
-    return {t: sorted(tuple(r) for r in app.sql.fetchall(f"SELECT * FROM {t}"))  # noqa: S608
+    return {t: sorted(tuple(r) for r in app.sql.fetchall(f"SELECT * FROM {t}"))
             for t in TABLES}
 
 
