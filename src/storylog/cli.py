@@ -7,6 +7,7 @@ Exit codes: 0 ok, 1 refused input, 2 usage, 3 unknown story or update,
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -194,13 +195,16 @@ def add(
 @click.option("--key-event/--not-key-event", default=None)
 @click.option("--revision", type=int, help="The revision you based the edit on (default: the "
               "current one).")
+@click.option("--override", metavar="REASON",
+              help="File a copy edit that changes facts anyway; the reason is recorded.")
 @media_options
 @editor_option
 @click.pass_obj
 def edit(
     session: Session, slug: str, update_id: str, kind: str, reason: str, note: str | None,
     text: str | None, sources: tuple[str, ...], status: str | None, stamp: str | None,
-    key_event: bool | None, revision: int | None, editor: str, command_id: str, **media: Any,
+    key_event: bool | None, revision: int | None, override: str | None, editor: str,
+    command_id: str, **media: Any,
 ) -> None:
     """Change an update; prints its new revision number.
 
@@ -225,7 +229,7 @@ def edit(
         app, slug, update_id, kind=kind, reason=reason, note=note, body=body,
         sources=[parse_source(s) for s in sources] if sources else None, status=status,
         stamp=stamp, key_event=key_event, media=media_list, base_revision=revision,
-        editor=editor, command_id=command_id,
+        override=override, editor=editor, command_id=command_id,
     )
     click.echo(revision)
 
@@ -331,11 +335,13 @@ def format_option(f: Any) -> Any:
               help="What the page showed at TIME (the last version published before it).")
 @click.option("--known-at", metavar="TIME",
               help="Everything recorded by TIME, published or not.")
+@click.option("--audit", is_flag=True,
+              help="Auditors: also show what a legal takedown removed.")
 @format_option
 @click.pass_obj
 def show(
     session: Session, slug: str, version: int | None, at: str | None, known_at: str | None,
-    fmt: str, as_json: bool,
+    audit: bool, fmt: str, as_json: bool,
 ) -> None:
     """Show a story: the working copy, a published version, or the story at a moment.
 
@@ -357,7 +363,7 @@ def show(
         version = views.version_at_time(slug, at)
     elif known_at is not None:
         position = views.position_known_at(slug, known_at)
-    view = views.view(slug, version=version, position=position)
+    view = views.view(slug, version=version, position=position, audit=audit)
     if as_json or fmt == "json":
         echo_json(view)
     elif fmt == "markdown":
@@ -578,31 +584,235 @@ def stories(session: Session, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("slug", required=False)
+@click.option("--story", "slug", help="Only this story.")
+@click.option("--since", metavar="TIME", help="Changes recorded at or after TIME.")
+@click.option("--until", metavar="TIME", help="Changes recorded at or before TIME.")
+@click.option("--editor", "by", metavar="NAME", help="Only this editor's changes.")
+@click.option("--kind", type=click.Choice([*KINDS, "retraction", "takedown"]))
+@click.option("--stealth", is_flag=True, help="Only copy edits that changed facts.")
+@click.option("--unreviewed", is_flag=True, help="Only changes waiting for sign-off.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
 @json_option
 @click.pass_obj
-def verify(session: Session, slug: str | None, as_json: bool) -> None:
+def corrections(
+    session: Session, slug: str | None, since: str | None, until: str | None,
+    by: str | None, kind: str | None, stealth: bool, unreviewed: bool, as_csv: bool,
+    as_json: bool,
+) -> None:
+    """Every change made to an update after it was first published, across stories.
+
+    Kind, reason, public note, who, when, hours after first publication, whether
+    the public was told in the next version, stealth flags, and sign-off.
+
+    \b
+    Example:
+      storylog corrections --since 2025-11-01 --kind correction --csv
+    """
+    from storylog.projections.corrections import Filters
+    from storylog.projections.corrections import corrections as audit
+    from storylog.projections.queries import Views
+    from storylog.render.corrections import corrections_csv, corrections_text
+
+    result = audit(Views(session.app()), Filters(slug, since, until, by, kind, stealth,
+                                                  unreviewed))
+    if as_json:
+        echo_json(result)
+    elif as_csv:
+        click.echo(corrections_csv(result), nl=False)
+    else:
+        click.echo(corrections_text(result), nl=False)
+
+
+@cli.command("editor")
+@click.argument("name")
+@json_option
+@click.pass_obj
+def editor_contributions(session: Session, name: str, as_json: bool) -> None:
+    """One editor's contributions across all stories, newest first.
+
+    \b
+    Example:
+      storylog editor "Ines Duarte"
+    """
+    from storylog.projections.corrections import contributions
+    from storylog.projections.queries import Views
+
+    result = contributions(Views(session.app()), name)
+    if as_json:
+        echo_json(result)
+        return
+    for e in result["contributions"]:
+        detail = " ".join(str(x) for x in (e["update"], e["kind"]) if x)
+        flags = f"  STEALTH: {','.join(e['stealth_flags'])}" if e["stealth_flags"] else ""
+        click.echo(f"{e['at'][:19]}\t{e['story']}#{e['position']}\t{e['event']} "
+                   f"{detail}{flags}")
+    say(f"{len(result['contributions'])} contributions by {name}")
+
+
+@cli.command()
+@click.argument("slug")
+@click.argument("update_id")
+@click.option("--revision", type=int, required=True, help="The revision reviewed.")
+@click.option("--note", help="An internal note on the review.")
+@editor_option
+@click.pass_obj
+def review(
+    session: Session, slug: str, update_id: str, revision: int, note: str | None,
+    editor: str, command_id: str,
+) -> None:
+    """Record that the standards desk reviewed a change (sign-off).
+
+    \b
+    Example:
+      storylog review pokrovsk-live roepcke-85 --revision 2 --editor "Standards desk"
+    """
+    from storylog.app.commands import review as sign_off
+
+    sign_off(session.writer(), slug, update_id, revision, note=note, editor=editor,
+             command_id=command_id)
+    say(f"reviewed {update_id} revision {revision}")
+
+
+@cli.command()
+@click.argument("slug")
+@click.argument("update_id")
+@click.option("--grounds", required=True,
+              type=click.Choice(["legal", "source-safety", "court-order", "privacy", "other"]),
+              help="General grounds, shown publicly. source-safety destroys the content.")
+@click.option("--reason", required=True, help="Why (internal).")
+@click.option("--yes", is_flag=True, help="Do not ask before destroying content.")
+@editor_option
+@click.pass_obj
+def takedown(
+    session: Session, slug: str, update_id: str, grounds: str, reason: str, yes: bool,
+    editor: str, command_id: str,
+) -> None:
+    """Take an update down: its content leaves every public and ordinary view.
+
+    The public history keeps a notice: that an update was removed, when, and on what
+    general grounds. Legal takedowns stay readable to auditors (`show --audit`);
+    source-safety takedowns destroy the content for good.
+
+    \b
+    Example:
+      storylog takedown pokrovsk-live lemonde-officer --grounds source-safety \
+        --reason "the officer could be identified" --yes
+    """
+    from storylog.app.commands import takedown_update
+
+    if grounds == "source-safety" and not yes:
+        click.confirm(f"Destroy the content of {update_id} for good?", abort=True,
+                      err=True)
+    erased = takedown_update(session.writer(), slug, update_id, grounds=grounds,
+                             reason=reason, editor=editor, command_id=command_id)
+    say(f"took down {update_id}" + ("; its content is destroyed" if erased else ""))
+
+
+@cli.command()
+@click.argument("slug", required=False)
+@click.option("--checkpoints", type=click.Path(dir_okay=False, path_type=Path),
+              envvar="STORYLOG_CHECKPOINTS", help="A signed checkpoint log to hold the store to.")
+@click.option("--pubkey", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              envvar="STORYLOG_PUBKEY", help="The newsroom's public key (with --checkpoints).")
+@json_option
+@click.pass_obj
+def verify(
+    session: Session, slug: str | None, checkpoints: Path | None, pubkey: Path | None,
+    as_json: bool,
+) -> None:
     """Recompute every hash chain; name the first modified, deleted, inserted or moved event.
+
+    With --checkpoints and --pubkey, also prove that the store still holds, unaltered,
+    everything each signed checkpoint covered (truncation, deletion, reordering and a
+    rewrite with recomputed hashes are all caught).
 
     \b
     Example:
       storylog verify pokrovsk-live
+      storylog verify --checkpoints checkpoints.ndjson --pubkey newsroom.key.pub
     """
     from storylog.app.service import Archive
     from storylog.errors import VerificationFailed
     from storylog.store.verify import check_all
 
-    reports = list(check_all(Archive(session.app()).chains(slug)))
+    archive = Archive(session.app())
+    reports = list(check_all(archive.chains(slug)))
+    problems = [r.problem for r in reports if r.problem]
+    if checkpoints is not None:
+        problems += _checkpoint_problems(archive, checkpoints, pubkey)
     if as_json:
-        echo_json([vars(r) | {"ok": r.ok} for r in reports])
+        echo_json({"chains": [{k: v for k, v in vars(r).items() if k != "hashes"}
+                              | {"ok": r.ok} for r in reports],
+                   "problems": problems})
     else:
         for r in reports:
             if r.ok:
                 click.echo(f"ok\t{r.story}\t{r.events} events\thead {r.head}")
-    bad = [r for r in reports if not r.ok]
-    if bad:
-        raise VerificationFailed(bad[0].problem or "verification failed")
-    say(f"{len(reports)} stories verified")
+    if problems:
+        for problem in problems[1:]:
+            say(f"also: {problem}")
+        raise VerificationFailed(problems[0] or "verification failed")
+    say(f"{len(reports)} chains verified"
+        + (f" against {checkpoints}" if checkpoints is not None else ""))
+
+
+def _checkpoint_problems(archive: Any, log: Path, pubkey: Path | None) -> list[str]:
+    from storylog.store.checkpoints import load_public, read_log
+
+    if pubkey is None:
+        raise click.UsageError("--checkpoints needs --pubkey (the newsroom's public key)")
+    lines = read_log(log)
+    if not lines:
+        raise click.UsageError(f"{log} holds no checkpoint")
+    return archive.check_checkpoints(lines, load_public(pubkey))
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def keygen(session: Session, path: Path) -> None:
+    """Make an Ed25519 signing key for checkpoints: PATH (private) and PATH.pub.
+
+    Keep the private key outside the database and its backups; publish the .pub.
+
+    \b
+    Example:
+      storylog keygen ~/.config/storylog/newsroom.key
+    """
+    from storylog.store.checkpoints import keygen as make_key
+
+    click.echo(make_key(path))
+    say(f"private key in {path} (keep it secret and away from the database)")
+
+
+@cli.command()
+@click.option("--key", "key_path", envvar="STORYLOG_SIGNING_KEY", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The private key (from `storylog keygen`). Env: STORYLOG_SIGNING_KEY.")
+@click.option("--log", "log_path", envvar="STORYLOG_CHECKPOINTS", default="checkpoints.ndjson",
+              show_default=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The checkpoint log the newsroom publishes. Env: STORYLOG_CHECKPOINTS.")
+@json_option
+@click.pass_obj
+def checkpoint(session: Session, key_path: Path, log_path: Path, as_json: bool) -> None:
+    """Sign the heads of every story's chain and append them to the checkpoint log.
+
+    Later publications carry the newest checkpoint, so readers can keep it.
+
+    \b
+    Example:
+      storylog checkpoint --key newsroom.key --log public/checkpoints.ndjson
+    """
+    from storylog.app.service import Archive
+    from storylog.store.checkpoints import load_private
+
+    line = Archive(session.writer()).checkpoint(load_private(key_path), log_path)
+    body = line["checkpoint"]
+    if as_json:
+        echo_json(line)
+    else:
+        click.echo(body["root"])
+    say(f"checkpoint {body['seq']} signs {len(body['chains'])} chains; appended to {log_path}")
 
 
 @cli.command()

@@ -11,32 +11,49 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from pydantic import BaseModel
 
+from storylog.domain.payloads import UpdateEditedPayloadV1, VersionPublishedPayloadV1
+from storylog.domain.registry import SourceRegistry
 from storylog.domain.story import Story
 
-EVENT_CLASSES: tuple[type[Story.Event], ...] = (
+EVENT_CLASSES: tuple[type[Any], ...] = (
     Story.Opened,
     Story.DetailsChanged,
     Story.UpdateAdded,
     Story.UpdateEdited,
     Story.UpdateRetracted,
+    Story.UpdateTakenDown,
+    Story.CorrectionReviewed,
     Story.VersionPublished,
+    SourceRegistry.Opened,
+    SourceRegistry.SourcesMerged,
 )
 
+# Payload models of class versions that are no longer current, kept because rows of
+# those shapes are stored forever (and their schemas stay in events/).
+PAST_VERSIONS: dict[tuple[type[Any], int], type[BaseModel]] = {
+    (Story.UpdateEdited, 1): UpdateEditedPayloadV1,
+    (Story.VersionPublished, 1): VersionPublishedPayloadV1,
+}
 
-def schema_name(cls: type[Story.Event], version: int | None = None) -> str:
+
+def schema_name(cls: type[Any], version: int | None = None) -> str:
     version = version or getattr(cls, "class_version", 1)
-    return f"{cls.__name__}.v{version}.schema.json"
+    prefix = "" if cls.__qualname__.startswith("Story.") else "SourceRegistry."
+    return f"{prefix}{cls.__name__}.v{version}.schema.json"
 
 
-def event_schema(cls: type[Story.Event]) -> dict[str, Any]:
-    payload = cls.payload_model.model_json_schema(mode="validation")
+def event_schema(
+    cls: type[Any], version: int | None = None, model: type[BaseModel] | None = None
+) -> dict[str, Any]:
+    version = version or getattr(cls, "class_version", 1)
+    payload = (model or cls.payload_model).model_json_schema(mode="validation")
     defs = payload.pop("$defs", {})
     schema: dict[str, Any] = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": schema_name(cls),
-        "title": f"storylog {cls.__name__} event, class version "
-        f"{getattr(cls, 'class_version', 1)}",
+        "$id": schema_name(cls, version),
+        "title": f"storylog {cls.__qualname__} event, class version {version}",
         "description": (cls.__doc__ or "").strip() or None,
         "x-topic": f"{cls.__module__}:{cls.__qualname__}",
         "type": "object",
@@ -59,7 +76,10 @@ def render(schema: dict[str, Any]) -> bytes:
 
 
 def all_schemas() -> dict[str, bytes]:
-    return {schema_name(cls): render(event_schema(cls)) for cls in EVENT_CLASSES}
+    schemas = {schema_name(cls): render(event_schema(cls)) for cls in EVENT_CLASSES}
+    for (cls, version), model in PAST_VERSIONS.items():
+        schemas[schema_name(cls, version)] = render(event_schema(cls, version, model))
+    return schemas
 
 
 def sample_event(line: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -68,7 +88,9 @@ def sample_event(line: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     payload = dict(record["payload"])
     if "sealed" in record:
         payload["content"] = line.get("content")
-    name = f"{line['type'].split(':')[-1].split('.')[-1]}.v{record.get('class_version', 1)}"
+    qualname = line["topic"].split(":")[-1]
+    prefix = "" if qualname.startswith("Story.") else qualname.rsplit(".", 1)[0] + "."
+    name = f"{prefix}{qualname.rsplit('.', 1)[-1]}.v{record.get('class_version', 1)}"
     event = {k: record[k] for k in ("recorded_at", "editor", "command_id")}
     return f"{name}.schema.json", {**event, "payload": payload}
 

@@ -4,6 +4,10 @@ The workers are real processes running storylog's own code (``StoryApp`` with
 ``storylog.app.commands``, or the real command line); they meet at a barrier
 made of files before they write, so that they really do race. Waiting at the
 barrier is synchronisation only: no test asserts anything about time.
+
+The racing workers open the store one at a time (a file lock around
+``StoryApp(db)``): these tests are about racing writes; opening the store while
+another process does is tested on its own, at the end.
 """
 
 from __future__ import annotations
@@ -13,10 +17,9 @@ import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
-import pytest
 
 if TYPE_CHECKING:
     from conftest import Cli
@@ -27,8 +30,14 @@ PER_WORKER = 200
 # Shared by every worker: a barrier of files. Each party creates its own file and
 # waits until all have; the deadline only stops a broken test from hanging forever.
 BARRIER = r'''
-import os, sys, time
+import contextlib, fcntl, os, sys, time
 from pathlib import Path
+
+@contextlib.contextmanager
+def one_at_a_time(folder):
+    with open(Path(folder) / "startup.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 def barrier(folder, me, parties):
     folder = Path(folder)
@@ -46,7 +55,8 @@ from storylog.app.service import StoryApp
 from storylog.app.commands import add_update
 
 db, name, count, folder = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-app = StoryApp(db)
+with one_at_a_time(folder):
+    app = StoryApp(db)
 app.story("race-live")  # opened and reachable before the race starts
 barrier(folder, name, 2)
 ids = []
@@ -62,10 +72,18 @@ print("\n".join(ids))
 # edit_update; there the workers wait for each other, so both base on the same one.
 CLI_EDITOR = BARRIER + r'''
 import storylog.app.commands as commands
+import storylog.app.service as service
 from storylog.cli import main
 
 folder, name = sys.argv[1], sys.argv[2]
 real_edit = commands.edit_update
+real_init = service.StoryApp.__init__
+
+def init_one_at_a_time(self, db):
+    with one_at_a_time(folder):
+        real_init(self, db)
+
+service.StoryApp.__init__ = init_one_at_a_time
 
 def edit_after_barrier(*args, **kwargs):
     barrier(folder, name, 2)
@@ -84,7 +102,8 @@ from storylog.app.commands import edit_update
 from storylog.errors import StorylogError
 
 db, name, folder, text = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
-app = StoryApp(db)
+with one_at_a_time(folder):
+    app = StoryApp(db)
 real_save = app.save
 waited = []
 
@@ -124,7 +143,7 @@ def finish(process: subprocess.Popen[bytes]) -> tuple[int, str, str]:
     return process.returncode, out.decode(), err.decode()
 
 
-def show(cli: Cli) -> dict:
+def show(cli: Cli) -> dict[str, Any]:
     return orjson.loads(cli.ok("show", SLUG, "--json"))
 
 
@@ -222,7 +241,7 @@ def test_a_stale_edit_from_the_cli_is_refused_with_exit_4_naming_who_changed_it(
     assert cli("verify").exit_code == 0
 
 
-def _race_two_editors(cli: Cli, tmp_path: Path, script: str, make_args) -> dict:
+def _race_two_editors(cli: Cli, tmp_path: Path, script: str, make_args: Any) -> None:
     story_with_one_update(cli)
     barrier = tmp_path / "barrier-edits"
     barrier.mkdir()
@@ -232,6 +251,8 @@ def _race_two_editors(cli: Cli, tmp_path: Path, script: str, make_args) -> dict:
         for name, text in texts.items()
     }
     results = {name: finish(p) for name, p in processes.items()}
+    # Both reached the hook, having loaded the story: they did race on one revision.
+    assert sorted(p.name for p in barrier.glob("ready-*")) == ["ready-bob", "ready-cara"]
     codes = sorted(code for code, _, _ in results.values())
     assert codes == [0, 4], results
 
@@ -251,9 +272,10 @@ def _race_two_editors(cli: Cli, tmp_path: Path, script: str, make_args) -> dict:
     edits = [e for e in log if e["event"] == "UpdateEdited"]
     assert len(edits) == 1
     assert edits[0]["editor"] == winner
-    assert edits[0]["base_revision"] == 1
+    stored = [line["record"] for line in map(orjson.loads, cli.ok("events", SLUG).splitlines())]
+    assert [r["payload"].get("base_revision") for r in stored if r["editor"] == winner] == [1]
+    assert [r for r in stored if r["editor"] == loser] == []
     assert cli("verify").exit_code == 0
-    return {"winner": winner, "loser": loser}
 
 
 def test_two_cli_editors_racing_on_the_same_revision_one_applies_the_other_exits_4(
@@ -273,3 +295,52 @@ def test_two_api_editors_without_a_base_revision_racing_one_applies_the_other_ex
         return [cli.db, name, barrier, text]
 
     _race_two_editors(cli, tmp_path, API_EDITOR, args)
+
+
+# -- starting up --------------------------------------------------------------
+
+
+def test_a_command_starting_while_another_process_opens_the_store_still_runs(
+    pg_url: str,
+) -> None:
+    """Every storylog start on PostgreSQL runs eventsourcing's create_table, whose
+    CREATE OR REPLACE FUNCTION fails with "tuple concurrently updated" when another
+    process is doing the same at that moment; the command must still run (not exit 6).
+    """
+    import time
+
+    import psycopg
+
+    env = dict(worker_env(pg_url), STORYLOG_EDITOR="ana")
+    opened = subprocess.run([sys.executable, "-m", "storylog.cli", "new", SLUG, "--headline", "H"],
+                            env=env, capture_output=True)
+    assert opened.returncode == 0, opened.stderr
+    # Another storylog process, half-way through opening the store: it has re-created
+    # the insert function (exactly as stored) and not committed yet.
+    opening = psycopg.connect(pg_url)
+    try:
+        definitions = opening.execute(
+            "SELECT pg_get_functiondef(p.oid) FROM pg_proc p "
+            "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'"
+        ).fetchall()
+        assert definitions, "the store has no functions: the test no longer fits eventsourcing"
+        for (definition,) in definitions:
+            opening.execute(definition)
+
+        show_ = subprocess.Popen(
+            [sys.executable, "-m", "storylog.cli", "show", SLUG, "--json"], env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        # Wait (synchronisation only) until `show` is queued behind the other opener.
+        with psycopg.connect(pg_url, autocommit=True) as watch:
+            while show_.poll() is None and not watch.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            ).fetchone()[0]:
+                time.sleep(0.01)
+        opening.commit()
+    finally:
+        opening.close()
+    out, err = show_.communicate(timeout=60)
+    assert show_.returncode == 0, err.decode()
+    assert orjson.loads(out)["slug"] == SLUG

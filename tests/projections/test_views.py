@@ -40,7 +40,7 @@ def test_diff_lists_added_edited_retracted_and_public_notes(story: Cli):
     segments = d["edited"][0]["changes"]["body"]
     assert {"op": "delete", "text": "80"} in segments and {"op": "insert", "text": "85"} in segments
     assert {n["note"] for n in d["notes"]} == {"He said 85%, not 80%.", "Withdrawn: it was false."}
-    assert d["summary"] == {"added": 2, "retracted": 0, "edited": 1, "notes": 2}
+    assert d["summary"] == {"added": 2, "retracted": 0, "edited": 1, "taken_down": 0, "notes": 2}
 
 
 def test_diff_defaults_to_the_last_two_published_versions(story: Cli):
@@ -48,8 +48,8 @@ def test_diff_defaults_to_the_last_two_published_versions(story: Cli):
 
 
 def test_change_made_and_undone_between_versions_does_not_appear(story: Cli):
-    story.ok("edit", "s", "g", "--kind", "copy-edit", "--reason", "x", "--text", "Oops.")
-    story.ok("edit", "s", "g", "--kind", "copy-edit", "--reason", "undo", "--text",
+    story.ok("edit", "s", "g", "--kind", "update", "--reason", "x", "--text", "Oops.")
+    story.ok("edit", "s", "g", "--kind", "update", "--reason", "undo", "--text",
              "The General Staff denied an encirclement.")
     story.ok("add", "s", "--id", "n", "--text", "New.")
     story.ok("publish", "s")

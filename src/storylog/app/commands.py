@@ -56,7 +56,7 @@ def edit_update(
     sources: list[dict[str, Any]] | None = None, status: str | None = None,
     stamp: str | None = None, key_event: bool | None = None,
     media: list[dict[str, Any]] | None = None, base_revision: int | None = None,
-    editor: str, command_id: str = "",
+    override: str | None = None, editor: str, command_id: str = "",
 ) -> int:
     change = ContentChange.model_validate(
         {"body": body, "sources": sources, "media": media}
@@ -72,7 +72,7 @@ def edit_update(
         payload = UpdateEditedPayload(
             update_id=update_id, base_revision=base_revision or seen[0], kind=ChangeKind(kind),
             reason=reason, note=note, stamp=stamp, status=Status(status) if status else None,
-            key_event=key_event,
+            key_event=key_event, override=override,
             content=None if change.is_empty() else change,
         )
         story.edit_update(payload, editor=editor, command_id=cid)
@@ -117,7 +117,12 @@ def publish(
     app: StoryApp, slug: str, *, editor: str, note: str | None = None,
     base_position: int | None = None, command_id: str = "",
 ) -> int:
+    from storylog.app.service import latest_checkpoint
+    from storylog.domain.payloads import CheckpointRef
+
     seen: list[int] = []
+    latest = latest_checkpoint(app)
+    checkpoint = CheckpointRef(**latest) if latest else None
 
     def publish(story: Story, cid: str) -> int:
         done = story.done_by(cid)
@@ -126,7 +131,7 @@ def publish(
         seen.append(story.version)  # the editor published what they saw first
         return story.publish(
             head=app.chain.hash_at(story.id, story.version), note=note, editor=editor,
-            command_id=cid,
+            command_id=cid, checkpoint=checkpoint,
             base_position=base_position if base_position is not None else seen[0],
         )
 
@@ -157,3 +162,47 @@ def merge_sources(
         except IntegrityError:
             continue
     raise Conflict("the source registry is changing too fast; try again")
+
+
+def takedown_update(
+    app: StoryApp, slug: str, update_id: str, *, grounds: str, reason: str, editor: str,
+    command_id: str = "",
+) -> bool:
+    """Take an update down; on source-safety grounds, destroy its content for good.
+
+    Returns whether content was erased. The event is saved first; then the key is
+    destroyed and the read models purged. If the process dies in between, the next
+    catch-up finishes the erasure (the fold of the event destroys the key too).
+    """
+    from storylog.domain.payloads import TakedownGrounds, UpdateTakenDownPayload
+
+    chosen = TakedownGrounds(grounds)
+    payload = UpdateTakenDownPayload(
+        update_id=update_id, grounds=chosen, reason=reason, erase=chosen.erases
+    )
+
+    def takedown(story: Story, cid: str) -> bool:
+        if isinstance(story.done_by(cid), Revision):
+            return chosen.erases
+        story.takedown_update(payload, editor=editor, command_id=cid)
+        return chosen.erases
+
+    erased = app.change(slug, editor, takedown, command_id)
+    if erased:
+        app.erase(slug, update_id)
+    return erased
+
+
+def review(
+    app: StoryApp, slug: str, update_id: str, revision: int, *, note: str | None,
+    editor: str, command_id: str = "",
+) -> None:
+    from storylog.domain.payloads import CorrectionReviewedPayload
+
+    payload = CorrectionReviewedPayload(update_id=update_id, revision=revision, note=note)
+
+    def sign_off(story: Story, cid: str) -> None:
+        if story.done_by(cid) is None:
+            story.review(payload, editor=editor, command_id=cid)
+
+    app.change(slug, editor, sign_off, command_id)

@@ -16,17 +16,24 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
+import orjson
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import EventStore, IntegrityError, StoredEvent
 from eventsourcing.utils import get_topic
 
 from storylog.domain.payloads import StoryOpenedPayload
 from storylog.domain.story import Story, story_id
-from storylog.errors import Conflict, NotFound, RefusedInput, StoreUnavailable
+from storylog.errors import (
+    Conflict,
+    NotFound,
+    RefusedInput,
+    StoreUnavailable,
+    VerificationFailed,
+)
 from storylog.projections.readmodel import Decoder, ReadModel
 from storylog.store.backends import env_for, is_postgres
 from storylog.store.mapper import ChainedEventStore, EventMapper, SnapshotMapper
-from storylog.store.sealing import KeyStore
+from storylog.store.sealing import KeyStore, key_id
 from storylog.store.sql import Sql
 
 T = TypeVar("T")
@@ -77,7 +84,38 @@ class StoryApp(Application[UUID]):
         if self._readmodel is None:
             assert self.sql is not None
             self._readmodel = ReadModel(self.sql, self.factory.tracking_recorder())
+            self._readmodel.on_erase = self._destroy_key
         return self._readmodel
+
+    def _destroy_key(self, story: str, update_id: str) -> None:
+        self.keys.destroy(key_id(story, update_id))
+
+    def erase(self, slug: str, update_id: str) -> None:
+        """Destroy an update's content for good: its key, read-model copies, and the
+        old bytes in the database's WAL and free pages."""
+        self._destroy_key(str(story_id(slug)), update_id)
+        self.catch_up()  # the fold of the takedown purges the read models
+        self.scrub()
+
+    def scrub(self) -> None:
+        """Make deleted bytes unrecoverable from the database files."""
+        if is_postgres(self.db):
+            import psycopg
+
+            with psycopg.connect(self.db, autocommit=True) as conn:
+                for table in ("storylog_keys", "rm_revisions", "rm_citations", "rm_sources"):
+                    conn.execute(f"VACUUM FULL {table}")
+            return
+        import sqlite3
+
+        lite = sqlite3.connect(self.db, isolation_level=None, timeout=30)
+        try:
+            lite.execute("PRAGMA secure_delete=ON")
+            lite.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            lite.execute("VACUUM")
+            lite.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            lite.close()
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Bring the read models up to the newest event (pull-based, any backend)."""
@@ -198,6 +236,18 @@ def _first_line(error: BaseException) -> str:
     return text[0] if text else type(error).__name__
 
 
+CHECKPOINTS_TABLE = ("CREATE TABLE IF NOT EXISTS storylog_checkpoints (seq INTEGER PRIMARY KEY, "
+                     "hash TEXT NOT NULL, line TEXT NOT NULL)")
+
+
+def latest_checkpoint(app: StoryApp) -> dict[str, Any] | None:
+    """The newest checkpoint this store signed, as {seq, hash}, for publications."""
+    assert app.sql is not None
+    app.sql.execute(CHECKPOINTS_TABLE)
+    rows = app.sql.fetchall("SELECT seq, hash FROM storylog_checkpoints ORDER BY seq DESC LIMIT 1")
+    return {"seq": rows[0]["seq"], "hash": rows[0]["hash"]} if rows else None
+
+
 class Archive:
     """Verifying, exporting and loading whole stories: the store as an archive."""
 
@@ -219,6 +269,45 @@ class Archive:
             if slug and not rows:
                 raise NotFound(f"no story {slug!r}; see `storylog stories`")
             yield _label(rows, sid), rows
+
+    def heads(self) -> list[Any]:
+        """Every chain's verified head, for a checkpoint; refuses if a chain is broken."""
+        from storylog.store.checkpoints import ChainHead
+        from storylog.store.verify import check_chain
+
+        heads = []
+        for sid in self.story_ids():
+            rows = list(self.app.recorder.select_events(sid))
+            name = _label(rows, sid)
+            report = check_chain(name, rows)
+            if not report.ok:
+                raise VerificationFailed(f"will not sign a broken chain: {report.problem}")
+            heads.append(ChainHead(str(sid), name, report.events, report.head))
+        return heads
+
+    def checkpoint(self, key: Any, log: Any) -> dict[str, Any]:
+        """Sign every chain's head, append it to the log, remember it for publishing."""
+        from storylog.store.checkpoints import checkpoint_hash, sign
+
+        line = sign(self.heads(), key, log)
+        assert self.app.sql is not None
+        self.app.sql.execute(CHECKPOINTS_TABLE)
+        body = line["checkpoint"]
+        self.app.sql.execute(
+            "INSERT INTO storylog_checkpoints VALUES (?, ?, ?) ON CONFLICT (seq) DO UPDATE "
+            "SET hash = excluded.hash, line = excluded.line",
+            (body["seq"], checkpoint_hash(body), orjson.dumps(line).decode()))
+        return line
+
+    def check_checkpoints(self, lines: list[dict[str, Any]], public: Any) -> list[str]:
+        from storylog.store.checkpoints import check_log
+        from storylog.store.verify import check_chain
+
+        heads: dict[str, dict[int, str]] = {}
+        for sid in self.story_ids():
+            rows = list(self.app.recorder.select_events(sid))
+            heads[str(sid)] = check_chain(str(sid), rows).hashes
+        return check_log(lines, public, heads)
 
     def load(self, lines: list[dict[str, Any]]) -> dict[str, int]:
         from storylog.store.transfer import keys_of, rows_of

@@ -8,6 +8,7 @@ erasing the key destroys it while the hash chain still verifies.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -91,7 +92,9 @@ class UpdateAddedPayload(Frozen):
     content: UpdateContent | None  # None only when read back after erasure
 
 
-class UpdateEditedPayload(Frozen):
+class UpdateEditedPayloadV1(Frozen):
+    """Class version 1 of an edit (kept: rows of this shape are stored forever)."""
+
     update_id: UpdateId
     base_revision: Annotated[int, Field(ge=1)]
     kind: ChangeKind
@@ -108,9 +111,20 @@ class UpdateEditedPayload(Frozen):
         return value or None
 
     @model_validator(mode="after")
-    def _check(self) -> UpdateEditedPayload:
+    def _check(self) -> UpdateEditedPayloadV1:
         _require_note(self.kind, self.note)
         return self
+
+
+class UpdateEditedPayload(UpdateEditedPayloadV1):
+    """Class version 2 adds what the stealth-edit check found, and any override.
+
+    ``flags`` names the kinds of fact a copy edit changed (numbers, names, ...);
+    ``override`` is the recorded reason an editor filed such a copy edit anyway.
+    """
+
+    flags: tuple[str, ...] = ()
+    override: Line | None = None
 
 
 class UpdateRetractedPayload(Frozen):
@@ -120,9 +134,48 @@ class UpdateRetractedPayload(Frozen):
     note: RequiredLine
 
 
-class VersionPublishedPayload(Frozen):
+class VersionPublishedPayloadV1(Frozen):
+    """Class version 1 of a publication (kept: rows of this shape are stored forever)."""
+
     version: Annotated[int, Field(ge=1)]
     head: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    note: Line | None = None
+
+
+class CheckpointRef(Frozen):
+    seq: Annotated[int, Field(ge=1)]
+    hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class VersionPublishedPayload(VersionPublishedPayloadV1):
+    """Class version 2 carries the latest signed checkpoint, for readers to keep."""
+
+    checkpoint: CheckpointRef | None = None
+
+
+class TakedownGrounds(StrEnum):
+    LEGAL = "legal"
+    SOURCE_SAFETY = "source-safety"
+    COURT_ORDER = "court-order"
+    PRIVACY = "privacy"
+    OTHER = "other"
+
+    @property
+    def erases(self) -> bool:
+        """Source safety destroys the content for good; the others keep it for auditors."""
+        return self is TakedownGrounds.SOURCE_SAFETY
+
+
+class UpdateTakenDownPayload(Frozen):
+    update_id: UpdateId
+    grounds: TakedownGrounds
+    reason: RequiredLine
+    erase: bool = False
+
+
+class CorrectionReviewedPayload(Frozen):
+    update_id: UpdateId
+    revision: Annotated[int, Field(ge=1)]
     note: Line | None = None
 
 

@@ -18,14 +18,18 @@ from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
 
 from storylog.domain.payloads import (
+    CheckpointRef,
+    CorrectionReviewedPayload,
     StoryDetailsChangedPayload,
     StoryOpenedPayload,
     UpdateAddedPayload,
     UpdateEditedPayload,
     UpdateRetractedPayload,
+    UpdateTakenDownPayload,
     VersionPublishedPayload,
 )
-from storylog.domain.values import ContentChange, Status, UpdateContent
+from storylog.domain.stealth import source_findings, text_findings
+from storylog.domain.values import ChangeKind, ContentChange, Status, UpdateContent
 from storylog.errors import Conflict, NotFound, RefusedInput
 
 STORY_NAMESPACE = uuid.UUID("5b0f3c1e-8a4e-4f4e-9d56-3f1d2a7c9e10")
@@ -65,6 +69,8 @@ class UpdateState:
     revision: int = 1
     retracted: dict[str, str] | None = None
     history: list[Revision] = field(default_factory=list)
+    taken_down: dict[str, str] | None = None
+    reviewed: list[int] = field(default_factory=list)
 
     @property
     def content(self) -> UpdateContent | None:
@@ -88,6 +94,7 @@ class PublishedVersion:
     head: str
     note: str | None = None
     command_id: str = ""
+    checkpoint: dict[str, Any] | None = None
 
 
 class Story(Aggregate):
@@ -144,6 +151,12 @@ class Story(Aggregate):
 
         payload: UpdateEditedPayload
         payload_model = UpdateEditedPayload
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["payload"].setdefault("flags", [])
+            state["payload"].setdefault("override", None)
 
         def apply(self, story: Story) -> None:
             p = self.payload
@@ -184,6 +197,11 @@ class Story(Aggregate):
 
         payload: VersionPublishedPayload
         payload_model = VersionPublishedPayload
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["payload"].setdefault("checkpoint", None)
 
         def apply(self, story: Story) -> None:
             p = self.payload
@@ -191,8 +209,38 @@ class Story(Aggregate):
                 PublishedVersion(
                     p.version, self.originator_version, self.recorded_at,
                     self.editor, p.head, p.note, self.command_id,
+                    p.checkpoint.model_dump() if p.checkpoint else None,
                 )
             )
+
+    class UpdateTakenDown(Event):
+        """An update was taken down (legal, source safety, ...): it leaves every public
+        and ordinary view; for source safety its content is destroyed for good."""
+
+        payload: UpdateTakenDownPayload
+        payload_model = UpdateTakenDownPayload
+
+        def apply(self, story: Story) -> None:
+            p = self.payload
+            update = story.updates[p.update_id]
+            update.revision += 1
+            update.taken_down = {"grounds": p.grounds.value, "at": self.recorded_at,
+                                 "by": self.editor}
+            if p.erase:
+                update.sealed = None
+            update.history.append(
+                Revision(update.revision, "taken-down", self.editor, self.recorded_at,
+                         self.originator_version, None, self.command_id)
+            )
+
+    class CorrectionReviewed(Event):
+        """The standards desk reviewed one revision of an update (sign-off)."""
+
+        payload: CorrectionReviewedPayload
+        payload_model = CorrectionReviewedPayload
+
+        def apply(self, story: Story) -> None:
+            story.updates[self.payload.update_id].reviewed.append(self.payload.revision)
 
     class Snapshot(BaseSnapshot):
         """A snapshot holds ``Story.to_state()``; the store seals each update's content."""
@@ -260,9 +308,63 @@ class Story(Aggregate):
                 f"the edit to {payload.update_id} changes nothing; "
                 "give new --text, --source, --status, --stamp or --key-event"
             )
+        findings = self.stealth_findings(update, payload)
+        if findings and self.first_published(update) and not payload.override:
+            raise RefusedInput(
+                f"a copy edit must not change facts, and {payload.update_id} is published: "
+                f"this one changes {'; '.join(findings)}. Re-file it as a correction or "
+                "clarification with a public --note, or pass --override REASON"
+            )
+        flags = tuple(f.split(":", 1)[0] for f in findings)
         self.trigger_event(
-            self.UpdateEdited, editor=editor, command_id=command_id, payload=payload
+            self.UpdateEdited, editor=editor, command_id=command_id,
+            payload=payload.model_copy(update={"flags": flags}),
         )
+
+    def takedown_update(
+        self, payload: UpdateTakenDownPayload, *, editor: str, command_id: str
+    ) -> None:
+        update = self.update(payload.update_id)
+        if update.taken_down is not None:
+            raise RefusedInput(f"update {payload.update_id} was already taken down")
+        self.trigger_event(
+            self.UpdateTakenDown, editor=editor, command_id=command_id, payload=payload
+        )
+
+    def review(
+        self, payload: CorrectionReviewedPayload, *, editor: str, command_id: str
+    ) -> None:
+        update = self.update(payload.update_id)
+        entry = next((r for r in update.history if r.revision == payload.revision), None)
+        if entry is None or entry.action in ("added", "copy-edit"):
+            raise RefusedInput(
+                f"revision {payload.revision} of {payload.update_id} is not a change to "
+                "review; see `storylog corrections --unreviewed`"
+            )
+        if payload.revision in update.reviewed:
+            raise RefusedInput(f"revision {payload.revision} of {payload.update_id} "
+                               "was already reviewed")
+        self.trigger_event(
+            self.CorrectionReviewed, editor=editor, command_id=command_id, payload=payload
+        )
+
+    def first_published(self, update: UpdateState) -> PublishedVersion | None:
+        """The first published version that showed this update."""
+        added_at = update.history[0].position
+        return next((v for v in self.versions if v.position >= added_at), None)
+
+    @staticmethod
+    def stealth_findings(update: UpdateState, p: UpdateEditedPayload) -> list[str]:
+        """For a copy edit: every factual change it makes (see ``domain.stealth``)."""
+        old = update.content
+        if p.kind is not ChangeKind.COPY_EDIT or p.content is None or old is None:
+            return []
+        findings = []
+        if p.content.body is not None:
+            findings += text_findings(old.body, p.content.body)
+        if p.content.sources is not None:
+            findings += source_findings(old.sources, p.content.sources)
+        return findings
 
     def retract_update(
         self, payload: UpdateRetractedPayload, *, editor: str, command_id: str
@@ -285,7 +387,7 @@ class Story(Aggregate):
 
     def publish(
         self, *, head: str, note: str | None, editor: str, command_id: str,
-        base_position: int | None = None,
+        base_position: int | None = None, checkpoint: CheckpointRef | None = None,
     ) -> int:
         if base_position is not None and base_position != self.version:
             raise Conflict(self._moved_on_since(base_position))
@@ -297,7 +399,9 @@ class Story(Aggregate):
                 "there is nothing new to publish"
             )
         number = len(self.versions) + 1
-        payload = VersionPublishedPayload(version=number, head=head, note=note)
+        payload = VersionPublishedPayload(
+            version=number, head=head, note=note, checkpoint=checkpoint
+        )
         self.trigger_event(
             self.VersionPublished, editor=editor, command_id=command_id, payload=payload
         )
@@ -337,6 +441,11 @@ class Story(Aggregate):
 
     def _based_on(self, update_id: str, base_revision: int, verb: str) -> UpdateState:
         update = self.update(update_id)
+        if update.taken_down is not None:
+            raise RefusedInput(
+                f"update {update_id} was taken down on {update.taken_down['at']}; "
+                f"it cannot be changed ({verb} refused)"
+            )
         if update.retracted is not None:
             raise RefusedInput(
                 f"update {update_id} was retracted on {update.retracted['at']}; "
@@ -344,9 +453,11 @@ class Story(Aggregate):
             )
         if base_revision != update.revision:
             last = update.last
+            what = {"added": "added it", "retracted": "retracted it",
+                    "taken-down": "took it down"}.get(last.action, f"made a {last.action}")
             raise Conflict(
                 f"update {update_id} is at revision {update.revision}, not "
-                f"{base_revision}: {last.editor} made a {last.action} at {last.at}; "
+                f"{base_revision}: {last.editor} {what} at {last.at}; "
                 f"look at it again (storylog show {self.slug}) and redo your {verb}"
             )
         return update
@@ -406,6 +517,7 @@ class Story(Aggregate):
                 key_event=u["key_event"], sealed=u["content"], revision=u["revision"],
                 retracted=u["retracted"],
                 history=[Revision(**r) for r in u["history"]],
+                taken_down=u.get("taken_down"), reviewed=list(u.get("reviewed", [])),
             )
             story.order.append(u["id"])
         story.versions = [PublishedVersion(**v) for v in state["versions"]]
@@ -422,6 +534,8 @@ def _update_state(update: UpdateState) -> dict[str, Any]:
         "revision": update.revision,
         "retracted": update.retracted,
         "history": [vars(r) for r in update.history],
+        "taken_down": update.taken_down,
+        "reviewed": update.reviewed,
     }
 
 

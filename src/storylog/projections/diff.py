@@ -73,14 +73,23 @@ def version_diff(views: Views, slug: str, a: int, b: int) -> dict[str, Any]:
         "from": _version_ref(va),
         "to": _version_ref(vb),
         **_details_change(views.details_at(sid, pa), views.details_at(sid, pb)),
-        "added": [], "retracted": [], "edited": [], "notes": [],
+        "added": [], "retracted": [], "edited": [], "taken_down": [], "notes": [],
     }
+    takedowns = views.takedowns(sid)
     for uid in touched:
+        if uid in takedowns:  # its content leaves every view: only the notice remains
+            takedown = takedowns[uid]
+            if low < takedown["position"] <= high and uid in after:
+                result["taken_down"].append({"id": uid, "stamp": after[uid]["stamp"],
+                                             "grounds": takedown["grounds"],
+                                             "at": takedown["at"]})
+            continue
         _classify(result, before.get(uid), after.get(uid))
-    for key in ("added", "retracted", "edited"):
+    for key in ("added", "retracted", "edited", "taken_down"):
         result[key].sort(key=lambda u: (u["stamp"], u["id"]), reverse=True)
     result["notes"].sort(key=lambda n: n["at"])
-    result["summary"] = {k: len(result[k]) for k in ("added", "retracted", "edited", "notes")}
+    result["summary"] = {k: len(result[k])
+                         for k in ("added", "retracted", "edited", "taken_down", "notes")}
     return result
 
 

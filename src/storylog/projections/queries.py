@@ -32,9 +32,14 @@ def fold_update(rows: Iterable[Any]) -> UpdateState:
                 "revision": 1, "retracted": False, "retraction": None,
                 "erased": bool(row["erased"]), "notes": notes,
                 "added_position": row["position"], "added_at": row["recorded_at"],
+                "taken_down": None,
             }
             continue
         state["revision"] = row["revision"]
+        if row["action"] == "taken-down":
+            state["taken_down"] = {"grounds": row["note"], "at": row["recorded_at"]}
+            state["erased"] = state["erased"] or bool(row["erased"])
+            continue
         if row["action"] == "retracted":
             state["retracted"] = True
             state["retraction"] = {"note": row["note"], "at": row["recorded_at"],
@@ -62,13 +67,14 @@ def _media(text: str | None) -> list[dict[str, Any]]:
     return [{k: v for k, v in m.items() if v is not None} for m in (_json(text) or [])]
 
 
-def public_update(state: UpdateState) -> dict[str, Any]:
-    """The update as `show --json` prints it."""
+def public_update(state: UpdateState, *, audit: bool = False) -> dict[str, Any]:
+    """The update as `show --json` prints it; a taken-down one is a notice only
+    (``audit`` shows what a legal takedown removed; erased content is gone)."""
     keys = ("id", "stamp", "body", "sources", "media", "status", "key_event", "revision",
-            "retracted", "retraction", "erased", "notes")
+            "retracted", "retraction", "erased", "notes", "taken_down")
     view = {k: state[k] for k in keys}
-    if view["erased"]:
-        view["body"], view["sources"], view["media"] = None, [], []
+    if view["erased"] or (view["taken_down"] and not audit):
+        view["body"], view["sources"], view["media"], view["notes"] = None, [], [], []
     return view
 
 
@@ -131,6 +137,25 @@ class Views:
             by_update.setdefault(row["update_id"], []).append(row)
         return {uid: fold_update(rows) for uid, rows in by_update.items()}
 
+    def takedowns(self, story_id: str) -> dict[str, dict[str, Any]]:
+        """Updates taken down, at any time: a takedown hides them from every version."""
+        return {r["update_id"]: {"grounds": r["note"], "at": r["recorded_at"],
+                                 "erased": bool(r["erased"]), "position": r["position"]}
+                for r in self.sql.fetchall(
+                    "SELECT update_id, note, recorded_at, erased, position FROM rm_revisions "
+                    "WHERE story_id = ? AND action = 'taken-down'", (story_id,))}
+
+    def states_at(self, story_id: str, position: int,
+                  update_ids: Iterable[str] | None = None) -> dict[str, UpdateState]:
+        """``updates_at`` with every takedown applied, whenever it happened."""
+        states = self.updates_at(story_id, position, update_ids)
+        for uid, takedown in self.takedowns(story_id).items():
+            if uid in states:
+                states[uid]["taken_down"] = {"grounds": takedown["grounds"],
+                                             "at": takedown["at"]}
+                states[uid]["erased"] = states[uid]["erased"] or takedown["erased"]
+        return states
+
     def details_at(self, story_id: str, position: int) -> dict[str, str]:
         details = {"headline": "", "standfirst": ""}
         for row in self.sql.fetchall(
@@ -142,7 +167,7 @@ class Views:
         return details
 
     def view(self, slug: str, *, version: int | None = None,
-             position: int | None = None) -> dict[str, Any]:
+             position: int | None = None, audit: bool = False) -> dict[str, Any]:
         """The shape of `show --json`: the working copy, a version, or a position."""
         story = self.story(slug)
         sid = story["story_id"]
@@ -161,8 +186,8 @@ class Views:
             "version": version,
             "published_versions": int(published),
             "position": position,
-            "updates": [public_update(s) for s in
-                        newest_first(self.updates_at(sid, position).values())],
+            "updates": [public_update(s, audit=audit) for s in
+                        newest_first(self.states_at(sid, position).values())],
         }
 
     def version_at_time(self, slug: str, moment: str) -> int:

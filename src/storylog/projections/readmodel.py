@@ -44,7 +44,7 @@ SCHEMA = [
     "CREATE TABLE IF NOT EXISTS rm_events (story_id TEXT, position INTEGER, "
     "notification_id BIGINT, recorded_at TEXT, editor TEXT, type TEXT, update_id TEXT, "
     "kind TEXT, reason TEXT, note TEXT, command_id TEXT, changed TEXT, version INTEGER, "
-    "revision INTEGER, PRIMARY KEY (story_id, position))",
+    "revision INTEGER, flags TEXT, override TEXT, PRIMARY KEY (story_id, position))",
     "CREATE INDEX IF NOT EXISTS rm_events_update ON rm_events (story_id, update_id, position)",
     "CREATE INDEX IF NOT EXISTS rm_events_recorded ON rm_events (recorded_at)",
     "CREATE INDEX IF NOT EXISTS rm_events_editor ON rm_events (editor)",
@@ -61,10 +61,17 @@ SCHEMA = [
     "revision INTEGER, position INTEGER, role TEXT, as_cited TEXT, via TEXT, "
     "PRIMARY KEY (source_key, story_id, update_id, revision, role))",
     "CREATE INDEX IF NOT EXISTS rm_citations_update ON rm_citations (story_id, update_id)",
+    "CREATE TABLE IF NOT EXISTS rm_reviews (story_id TEXT, update_id TEXT, revision INTEGER, "
+    "editor TEXT, recorded_at TEXT, note TEXT, PRIMARY KEY (story_id, update_id, revision))",
 ]
 TABLES = ["rm_stories", "rm_details", "rm_events", "rm_revisions", "rm_versions",
-          "rm_sources", "rm_citations"]
-
+          "rm_sources", "rm_citations", "rm_reviews"]
+# Bump when the tables' shape or meaning changes: the read models are then dropped
+# and rebuilt from the events on first use.
+READMODEL_VERSION = 2
+SCHEMA_META = [
+    "CREATE TABLE IF NOT EXISTS rm_meta (name TEXT PRIMARY KEY, value INTEGER)",
+]
 
 @dataclass(frozen=True)
 class Record:
@@ -115,17 +122,36 @@ class ReadModel:
         self.sql = sql
         self.tracking = tracking
         self._source_cache: dict[str, str] | None = None  # key -> final key (merges applied)
+        # Called when the fold meets an erasure, so a crash between saving the event
+        # and destroying the key is finished by the next catch-up.
+        self.on_erase: Callable[[str, str], None] | None = None
         for attempt in range(10):
             try:
-                with sql.transaction() as c:
-                    for statement in SCHEMA:
-                        c.execute(statement)
+                self._create_tables()
                 return
             except Exception as error:
                 # Two processes creating the tables at once on PostgreSQL: try again.
                 if attempt == 9 or "concurrently" not in str(error) + repr(error.__cause__):
                     raise
                 time.sleep(random.uniform(0.01, 0.1))
+
+    def _create_tables(self) -> None:
+        with self.sql.transaction() as c:
+            for statement in SCHEMA_META:
+                c.execute(statement)
+            c.execute("SELECT value FROM rm_meta WHERE name = 'version'")
+            found = c.fetchone()
+            if found is not None and found["value"] != READMODEL_VERSION:
+                for table in TABLES:  # an older shape: rebuild from the events
+                    c.execute(f"DROP TABLE IF EXISTS {table}")
+                c.execute(
+                    f"DELETE FROM {_tracking_table(self.tracking)} WHERE application_name = ?",
+                    (TRACKING_NAME,),
+                )
+            for statement in SCHEMA:
+                c.execute(statement)
+            c.execute("INSERT INTO rm_meta VALUES ('version', ?) ON CONFLICT (name) "
+                      "DO UPDATE SET value = excluded.value", (READMODEL_VERSION,))
 
     # -- position -------------------------------------------------------------
 
@@ -214,14 +240,15 @@ class _Writer:
         changed, revision = getattr(self, f"_{r.type}")(r, p)
         self.rows["events"].append((
             r.story_id, r.position, r.notification_id, r.recorded_at, r.editor, r.type,
-            p.get("update_id"), p.get("kind"), p.get("reason"), p.get("note"), r.command_id,
-            changed, p.get("version"), revision,
+            p.get("update_id"), p.get("kind") or p.get("grounds"), p.get("reason"),
+            p.get("note"), r.command_id, changed, p.get("version"), revision,
+            ",".join(p.get("flags") or ()) or None, p.get("override"),
         ))
 
     def flush(self) -> None:
         c = self.c
         c.executemany(
-            "INSERT INTO rm_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", self.rows["events"])
+            "INSERT INTO rm_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", self.rows["events"])
         c.executemany(
             "INSERT INTO rm_revisions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             self.rows["revisions"])
@@ -282,6 +309,44 @@ class _Writer:
             "retracted", None, None, None, None, None, None, p["note"], 0,
         ))
         return "", revision
+
+    def _UpdateTakenDown(self, r: Record, p: dict[str, Any]) -> tuple[str, int | None]:
+        revision = self._next_revision(r.story_id, p["update_id"])
+        self.rows["revisions"].append((
+            r.story_id, p["update_id"], revision, r.position, r.recorded_at, r.editor,
+            "taken-down", None, None, None, None, None, None, p["grounds"], int(p["erase"]),
+        ))
+        if p["erase"]:
+            self.erase(r.story_id, p["update_id"])
+            if self.model.on_erase is not None:
+                self.model.on_erase(r.story_id, p["update_id"])
+        return "", revision
+
+    def erase(self, story_id: str, update_id: str) -> None:
+        """Remove an update's content, and sources no longer cited, from every table."""
+        self.flush()
+        self.c.execute("UPDATE rm_revisions SET body = NULL, sources = NULL, media = NULL, "
+                       "erased = 1 WHERE story_id = ? AND update_id = ?", (story_id, update_id))
+        self.c.execute("DELETE FROM rm_citations WHERE story_id = ? AND update_id = ?",
+                       (story_id, update_id))
+        self.c.execute("DELETE FROM rm_sources WHERE source_key NOT IN "
+                       "(SELECT source_key FROM rm_citations) AND source_key NOT IN "
+                       "(SELECT via FROM rm_citations WHERE via IS NOT NULL)")
+        self.model._source_cache = None
+
+    def _next_revision(self, story_id: str, update_id: str) -> int:
+        pending = [row[2] for row in self.rows["revisions"]
+                   if row[0] == story_id and row[1] == update_id]
+        self.c.execute("SELECT MAX(revision) AS r FROM rm_revisions WHERE story_id = ? "
+                       "AND update_id = ?", (story_id, update_id))
+        stored = self.c.fetchone()["r"] or 0
+        return max([stored, *pending]) + 1
+
+    def _CorrectionReviewed(self, r: Record, p: dict[str, Any]) -> tuple[str, int | None]:
+        self.c.execute("INSERT INTO rm_reviews VALUES (?,?,?,?,?,?)",
+                       (r.story_id, p["update_id"], p["revision"], r.editor, r.recorded_at,
+                        p.get("note")))
+        return "", p["revision"]
 
     def _VersionPublished(self, r: Record, p: dict[str, Any]) -> tuple[str, int | None]:
         self.rows["versions"].append((r.story_id, p["version"], r.position, r.recorded_at,

@@ -30,7 +30,8 @@ def story_view(story: Story, version: int | None = None) -> dict[str, Any]:
 
 
 def update_view(update: UpdateState) -> dict[str, Any]:
-    content = update.content
+    content = None if update.taken_down else update.content
+    erased = update.content is None
     return {
         "id": update.id,
         "stamp": update.stamp,
@@ -44,10 +45,12 @@ def update_view(update: UpdateState) -> dict[str, Any]:
         "revision": update.revision,
         "retracted": update.retracted is not None,
         "retraction": update.retracted,
-        "erased": content is None,
-        "notes": [
+        "erased": erased,
+        "notes": [] if update.taken_down else [
             {"kind": r.action, "note": r.note, "at": r.at}
             for r in update.history
-            if r.note and r.action != "retracted"
+            if r.note and r.action not in ("retracted", "taken-down")
         ],
+        "taken_down": {"grounds": update.taken_down["grounds"], "at": update.taken_down["at"]}
+        if update.taken_down else None,
     }

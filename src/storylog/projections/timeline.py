@@ -52,17 +52,19 @@ def source_list(views: Views) -> list[dict[str, Any]]:
             for r in rows]
 
 
-def timeline(views: Views, names: list[str], slug: str | None = None) -> dict[str, Any]:
+def timeline(views: Views, names: list[str], slug: str | None = None,
+             audit: bool = False) -> dict[str, Any]:
     sources = [resolve_source(views, n) for n in names]
     entries = []
     story_filter = views.story(slug)["story_id"] if slug else None
     for source in sources:
-        entries += _entries(views, source, story_filter)
+        entries += _entries(views, source, story_filter, audit)
     entries.sort(key=lambda e: (e["stamp_utc"], e["story"], e["update"]))
     return {"sources": sources, "entries": entries}
 
 
-def _entries(views: Views, source: dict[str, Any], story_id: str | None) -> list[dict[str, Any]]:
+def _entries(views: Views, source: dict[str, Any], story_id: str | None,
+             audit: bool = False) -> list[dict[str, Any]]:
     query = ("SELECT c.story_id, c.update_id, c.role, c.as_cited, c.via, s.slug, s.tz "
              "FROM rm_citations c JOIN rm_stories s ON s.story_id = c.story_id "
              "WHERE c.source_key = ?")
@@ -76,7 +78,9 @@ def _entries(views: Views, source: dict[str, Any], story_id: str | None) -> list
     entries = []
     for (sid, uid), row in cited.items():
         head = views.head_position(sid)
-        state = views.updates_at(sid, head, [uid])[uid]
+        state = views.states_at(sid, head, [uid])[uid]
+        if state["taken_down"] and not audit:
+            state = {**state, "body": None}
         entries.append(_entry(views, source, row, state))
     return entries
 
@@ -100,6 +104,7 @@ def _entry(views: Views, source: dict[str, Any], row: Any, state: dict[str, Any]
         "as_cited": row["as_cited"], "said": state["body"], "status": state["status"],
         "retracted": state["retracted"],
         "retraction": state["retraction"]["note"] if state["retracted"] else None,
+        "taken_down": state["taken_down"],
         "history": history, "versions": versions,
     }
 

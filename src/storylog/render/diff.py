@@ -43,8 +43,9 @@ def inline_markdown(segments: list[dict[str, str]]) -> str:
 def _title(d: dict[str, Any]) -> str:
     a, b = d["from"]["version"], d["to"]["version"]
     s = d["summary"]
+    taken = f", {s['taken_down']} taken down" if s.get("taken_down") else ""
     return (f"{d['slug']}: version {a} -> {b}: {s['added']} added, {s['edited']} edited, "
-            f"{s['retracted']} retracted, {s['notes']} public notes")
+            f"{s['retracted']} retracted{taken}, {s['notes']} public notes")
 
 
 def _changes(edit: dict[str, Any], inline: Any) -> list[str]:
@@ -82,6 +83,9 @@ def diff_text(d: dict[str, Any], *, color: bool) -> str:
     for u in d["retracted"]:
         lines += ["", style(f"x retracted {u['id']} ({stamp_text(u['stamp'])})", fg="red",
                             bold=True), f"notice: {u['notice']}"]
+    for u in d.get("taken_down", []):
+        lines += ["", style(f"- taken down {u['id']} ({stamp_text(u['stamp'])}) on "
+                            f"{u['grounds']} grounds", fg="red", bold=True)]
     for e in d["edited"]:
         lines += ["", style(f"~ edited {e['id']} ({stamp_text(e['stamp'])}), revision "
                             f"{e['from_revision']} -> {e['to_revision']}", fg="yellow",
@@ -105,6 +109,9 @@ def diff_markdown(d: dict[str, Any]) -> str:
     for u in d["retracted"]:
         lines += [f"## Retracted: {stamp_text(u['stamp'])} ({u['id']})", "",
                   f"**Notice:** {u['notice']}", ""]
+    for u in d.get("taken_down", []):
+        lines += [f"## Taken down: {stamp_text(u['stamp'])} ({u['id']})", "",
+                  f"Removed on {u['grounds']} grounds.", ""]
     for e in d["edited"]:
         lines += [f"## Edited: {stamp_text(e['stamp'])} ({e['id']}), revision "
                   f"{e['from_revision']} to {e['to_revision']}", ""]

@@ -36,6 +36,11 @@ def media_text(media: dict[str, Any]) -> str:
     return f"Link: {media.get('label') or media['url']} <{media['url']}>"
 
 
+def takedown_notice(update: dict[str, Any]) -> str:
+    taken = update["taken_down"]
+    return f"This update was removed on {taken['grounds']} grounds ({taken['at'][:10]})."
+
+
 def heading(view: dict[str, Any]) -> str:
     if view["version"] is not None:
         return f"published version {view['version']}"
@@ -52,6 +57,10 @@ def to_text(view: dict[str, Any], *, color: bool) -> str:
     for u in view["updates"]:
         mark = " [KEY EVENT]" if u["key_event"] else ""
         lines += ["", style(f"{stamp_text(u['stamp'])}  {u['id']}{mark}", fg="cyan", bold=True)]
+        if u.get("taken_down"):
+            lines.append(style(takedown_notice(u), fg="red", bold=True))
+            if u["body"] is None:
+                continue
         if u["retracted"]:
             lines.append(style(f"RETRACTED: {u['retraction']['note']}", fg="red", bold=True))
         lines.append(u["body"] if u["body"] is not None else "[content erased]")
@@ -74,6 +83,10 @@ def to_markdown(view: dict[str, Any]) -> str:
     for u in view["updates"]:
         mark = " · Key event" if u["key_event"] else ""
         lines += [f"## {stamp_text(u['stamp'])}{mark}", ""]
+        if u.get("taken_down"):
+            lines += [f"**{takedown_notice(u)}**", ""]
+            if u["body"] is None:
+                continue
         if u["retracted"]:
             lines += [f"**Retracted:** {u['retraction']['note']}", ""]
             body = u["body"] if u["body"] is not None else "[content erased]"

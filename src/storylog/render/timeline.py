@@ -14,11 +14,13 @@ from storylog.render.story import stamp_text
 def _cell(e: dict[str, Any]) -> str:
     via = f" (cited as {e['as_cited']})" if e["role"] == "via" else ""
     state = "RETRACTED" if e["retracted"] else e["status"]
+    if e.get("taken_down"):
+        state = f"TAKEN DOWN on {e['taken_down']['grounds']} grounds"
     changes = [h["action"] for h in e["history"][1:] if h["action"] != "retracted"]
     edits = f"; then {', '.join(changes)}" if changes else ""
     versions = ",".join(str(v) for v in e["versions"]) or "none"
     return (f"{e['story']}/{e['update']}{via} [{state}{edits}; versions {versions}] "
-            f"{(e['said'] or '[content erased]')}")
+            f"{e['said'] or '[content removed]'}")
 
 
 def timeline_text(t: dict[str, Any], *, color: bool, width: int | None = None) -> str:

@@ -59,6 +59,17 @@ class KeyStore:
         for row in self.sql.fetchall("SELECT key_id, secret FROM storylog_keys"):
             self._cache[row["key_id"]] = bytes(row["secret"]) if row["secret"] else None
 
+    def destroy(self, key_id: str) -> None:
+        """Erase a key for good: the row goes (its bytes are overwritten, since the
+        store runs with secure_delete), and a tombstone says when."""
+        from datetime import UTC, datetime
+
+        with self.sql.transaction() as c:
+            c.execute("DELETE FROM storylog_keys WHERE key_id = ?", (key_id,))
+            c.execute("INSERT INTO storylog_keys (key_id, secret, erased_at) VALUES (?, NULL, ?)",
+                      (key_id, datetime.now(UTC).isoformat()))
+        self.forget(key_id)
+
     def forget(self, key_id: str) -> None:
         self._cache.pop(key_id, None)
         self._ciphers.pop(key_id, None)

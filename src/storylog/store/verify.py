@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -18,6 +18,7 @@ class ChainReport:
     events: int
     head: str
     problem: str | None = None
+    hashes: dict[int, str] = field(default_factory=dict)  # the verified prefix
 
     @property
     def ok(self) -> bool:
@@ -31,6 +32,11 @@ def _type_name(topic: str) -> str:
 def check_chain(story: str, rows: Sequence[StoredEvent]) -> ChainReport:
     """Check one story's rows, in position order, and describe the first fault."""
     prev, expected = GENESIS, 1
+    hashes: dict[int, str] = {}
+
+    def report(problem: str | None = None) -> ChainReport:
+        return ChainReport(story, expected - 1, prev, problem, hashes)
+
     for row in rows:
         where = f"{story}: event {row.originator_version} ({_type_name(row.topic)})"
         if row.originator_version != expected:
@@ -39,24 +45,23 @@ def check_chain(story: str, rows: Sequence[StoredEvent]) -> ChainReport:
                          f"to {row.originator_version}): a row was deleted")
             else:
                 fault = f"event {row.originator_version} appears twice"
-            return ChainReport(story, expected - 1, prev, f"{story}: {fault}")
+            return report(f"{story}: {fault}")
         record = _decode(row.state)
         if record is None or not isinstance(record.get("hash"), str):
-            return ChainReport(story, expected - 1, prev, f"{where}: the row is unreadable")
+            return report(f"{where}: the row is unreadable")
         actual = event_hash(row.topic, str(row.originator_id), row.originator_version, record)
         if actual != record["hash"]:
-            return ChainReport(story, expected - 1, prev,
-                               f"{where}: its content does not match its hash "
-                               "(modified, or moved from another position)")
+            return report(f"{where}: its content does not match its hash "
+                          "(modified, or moved from another position)")
         if record.get("prev") != prev:
-            return ChainReport(story, expected - 1, prev,
-                               f"{where}: it does not follow event {expected - 1} "
-                               "(an event was inserted, deleted or reordered before it)")
+            return report(f"{where}: it does not follow event {expected - 1} "
+                          "(an event was inserted, deleted or reordered before it)")
         head_fault = _check_published_head(record, prev)
         if head_fault:
-            return ChainReport(story, expected - 1, prev, f"{where}: {head_fault}")
+            return report(f"{where}: {head_fault}")
         prev, expected = record["hash"], expected + 1
-    return ChainReport(story, expected - 1, prev)
+        hashes[row.originator_version] = prev
+    return report()
 
 
 def _check_published_head(record: dict[str, Any], prev: str) -> str | None:

@@ -1,0 +1,327 @@
+"""Read a live page's text into its standfirst and its updates, newest first.
+
+The page is plain text, one paragraph a line (blank lines may separate
+paragraphs; a hard-wrapped paragraph, a line that does not end a sentence
+followed by one that begins in lower case, is joined back together). A stamp
+line starts an update ("Updated November 11, 8:26 A.M."), and so does a stamp
+that begins a paragraph and is followed by a colon ("14:05: Ukraine's ...");
+every line up to the next stamp belongs to it. A date heading ("Wednesday 5
+November 2025") ends the update above it and dates the time-only stamps below
+it ("14:00", "2:00 P.M."). Before the first stamp, the first paragraph is the
+standfirst, unless it is a short line with no closing punctuation followed by
+another paragraph, in which case it is the headline and the next one is the
+standfirst. Lines that belong nowhere are returned as ``unplaced``.
+
+Update ids come from the stamp ("2025-11-04-1221"). When updates share a
+stamp, the oldest (lowest on the page) keeps the plain id and the ones above it
+get "-2", "-3", so that an update added later on top does not renumber the
+ones already there.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from itertools import pairwise
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from storylog.domain.values import Status
+from storylog.importer.attribution import find_sources
+from storylog.importer.errors import ImportRefused
+from storylog.importer.gazetteer import Gazetteer
+from storylog.importer.media import Paragraph, extract_media
+from storylog.importer.stamps import (
+    PREFIX,
+    StampError,
+    StampMatch,
+    calendar_date,
+    match_stamp,
+    moment,
+)
+from storylog.importer.text import is_continuation
+from storylog.importer.zones import UnknownZone, story_zone
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_FURNITURE = re.compile(
+    r"^(?:advertisement|skip advertisement|share|share this|copy link|read more|show more|"
+    r"show key events only|please turn on javascript.*)$",
+    re.I,
+)
+_KEY_EVENT = re.compile(r"^(?:key event|key events|pinned|pinned post)$", re.I)
+_UNVERIFIED = re.compile(
+    r"\b(?:not\s+(?:yet\s+)?(?:been\s+)?(?:independently\s+)?(?:verified|confirmed)"
+    r"|unverified|could\s+not\s+(?:be\s+)?(?:independently\s+)?(?:verify|verified|confirm))\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class ParsedUpdate:
+    """One update as the page shows it, ready for storylog's UpdateContent.
+
+    ``stamp`` is the story's local wall time ("2025-11-04 12:21"); ``stamp_line`` and
+    ``last_line`` are the first and last line of the page the update came from; ``sources``
+    and ``media`` are dicts that storylog's Source and Media accept (a link without an
+    address is the one exception: see ``storylog.importer.media``); ``mentions`` are known
+    sources the text names without citing them; ``status`` is UNVERIFIED when the text says
+    so, else None (no opinion).
+    """
+
+    update_id: str
+    stamp: str
+    stamp_line: int
+    body: str
+    sources: list[dict[str, str]]
+    media: list[dict[str, str]]
+    unsourced: bool
+    last_line: int = 0
+    key_event: bool = False
+    status: Status | None = None
+    mentions: list[str] = field(default_factory=list)
+
+    def content(self) -> dict[str, Any]:
+        """The update's body, sources and media, as storylog's UpdateContent takes them."""
+        return {"body": self.body, "sources": list(self.sources), "media": list(self.media)}
+
+
+@dataclass(frozen=True)
+class ParsedPage:
+    """A page: its standfirst, its updates newest first, the lines that belong nowhere
+    (line number, text), and warnings ("line N: ...") about what the importer assumed."""
+
+    standfirst: str
+    updates: list[ParsedUpdate]
+    unplaced: list[tuple[int, str]]
+    warnings: list[str]
+    headline: str | None = None
+
+
+@dataclass
+class _Draft:
+    """An update being read: its stamp and its lines (None for a blank line)."""
+
+    stamp: datetime
+    stamp_line: int
+    lines: list[tuple[int, str | None]] = field(default_factory=list)
+
+
+@dataclass
+class _Reader:
+    year: int | None
+    zone: ZoneInfo
+    day_first: bool | None
+    gazetteer: Gazetteer
+    drafts: list[_Draft] = field(default_factory=list)
+    prelude: list[tuple[int, str | None]] = field(default_factory=list)
+    unplaced: list[tuple[int, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    heading: date | None = None
+    current: _Draft | None = None
+    seen_stamp: bool = False
+
+    def read_line(self, number: int, line: str) -> None:
+        if not line:
+            self._keep(number, None)
+            return
+        if _FURNITURE.match(line):
+            self.unplaced.append((number, line))
+            return
+        try:
+            found = match_stamp(line) if _may_be_stamp(line) else None
+        except StampError as error:
+            raise ImportRefused(f"line {number}: {error}") from None
+        if found is None:
+            self._keep(number, line)
+        elif found.kind == "heading":
+            self._heading(number, found)
+        else:
+            self._stamp(number, found)
+
+    def _keep(self, number: int, line: str | None) -> None:
+        if self.current is not None:
+            self.current.lines.append((number, line))
+        elif not self.seen_stamp:
+            self.prelude.append((number, line))
+        elif line is not None:
+            self.unplaced.append((number, line))
+
+    def _heading(self, number: int, found: StampMatch) -> None:
+        assert found.date is not None
+        self.heading = self._calendar(number, found)
+        self.current = None
+        self.seen_stamp = True
+
+    def _stamp(self, number: int, found: StampMatch) -> None:
+        assert found.time is not None
+        if found.date is not None:
+            day = self._calendar(number, found)
+        elif self.heading is not None:
+            day = self.heading
+        else:
+            raise ImportRefused(
+                f"line {number}: the stamp {found.time.text!r} has a time but no date, and no "
+                "date heading stands above it; add a heading line such as 'November 5, 2025' "
+                "above it, or write the date into the stamp"
+            )
+        try:
+            when = moment(day, found.time, self.zone)
+        except StampError as error:
+            raise ImportRefused(f"line {number}: {error}") from None
+        self.current = _Draft(when, number)
+        self.drafts.append(self.current)
+        self.seen_stamp = True
+        if found.text:
+            self.current.lines.append((number, found.text))
+
+    def _calendar(self, number: int, found: StampMatch) -> date:
+        assert found.date is not None
+        try:
+            return calendar_date(found.date, year=self.year, day_first=self.day_first)
+        except StampError as error:
+            raise ImportRefused(f"line {number}: {error}") from None
+
+
+_STAMP_TEXT = re.compile(r":|\s[–—-]\s")
+
+
+def _may_be_stamp(line: str) -> bool:
+    """A quick test that lets long paragraphs skip the stamp grammar: a stamp line is short,
+    a stamp that starts a paragraph ends with a colon or dash near its start, and a line that
+    starts with "Updated" is checked in full, so that a malformed stamp is refused."""
+    return len(line) <= 80 or bool(_STAMP_TEXT.search(line, 0, 60) or PREFIX.match(line))
+
+
+def parse_page(
+    text: str, *, year: int | None, tz: str, gazetteer: Gazetteer | None = None,
+    day_first: bool | None = None,
+) -> ParsedPage:
+    """Read a live page's text; see the module docstring for what it understands."""
+    if year is not None and not 1900 <= year <= 2200:
+        raise ImportRefused(f"the year {year} is out of range (1900 to 2200)")
+    try:
+        zone = story_zone(tz)
+    except UnknownZone as error:
+        raise ImportRefused(str(error)) from None
+    reader = _Reader(year, zone, day_first, gazetteer or Gazetteer.default())
+    for number, line in _lines(text):
+        reader.read_line(number, line)
+    headline, standfirst = _prelude(reader)
+    stamps = [draft.stamp.strftime("%Y-%m-%d %H:%M") for draft in reader.drafts]
+    updates = [
+        _update(draft, stamp, update_id, reader)
+        for draft, stamp, update_id in zip(reader.drafts, stamps, _ids(stamps), strict=True)
+    ]
+    _check_order(updates, reader.warnings)
+    if not updates:
+        reader.warnings.append("the page has no stamps, so no updates were found")
+    unplaced = sorted(reader.unplaced)
+    if unplaced:
+        numbers = ", ".join(str(number) for number, _ in unplaced[:10])
+        more = f" and {len(unplaced) - 10} more" if len(unplaced) > 10 else ""
+        reader.warnings.append(f"lines {numbers}{more} belong to no update; see unplaced")
+    return ParsedPage(standfirst, updates, unplaced, reader.warnings, headline)
+
+
+def _lines(text: str) -> list[tuple[int, str]]:
+    text = unicodedata.normalize("NFC", text.lstrip("\ufeff"))
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    out = []
+    for number, line in enumerate(lines, 1):
+        line = line.replace("\t", " ").replace("\u00a0", " ").strip()
+        control = _CONTROL.search(line)
+        if control:
+            raise ImportRefused(
+                f"line {number} contains the control character U+{ord(control.group()):04X}; "
+                "remove it"
+            )
+        out.append((number, line))
+    return out
+
+
+def _paragraphs(lines: list[tuple[int, str | None]]) -> list[Paragraph]:
+    paragraphs: list[Paragraph] = []
+    joinable = False
+    for number, line in lines:
+        if line is None:
+            joinable = False
+        elif joinable and is_continuation(paragraphs[-1][1], line):
+            paragraphs[-1] = (paragraphs[-1][0], f"{paragraphs[-1][1]} {line}")
+        else:
+            paragraphs.append((number, line))
+            joinable = True
+    return paragraphs
+
+
+def _prelude(reader: _Reader) -> tuple[str | None, str]:
+    paragraphs = _paragraphs(reader.prelude)
+    headline = None
+    if len(paragraphs) >= 2 and _headline_like(paragraphs[0][1]):
+        headline = paragraphs.pop(0)[1]
+    if not paragraphs:
+        reader.warnings.append("the page has no standfirst before its first stamp")
+        return headline, ""
+    if len(paragraphs) > 1:
+        rest_start = paragraphs[1][0]
+        reader.unplaced.extend(
+            (number, line) for number, line in reader.prelude
+            if line is not None and number >= rest_start
+        )
+    return headline, paragraphs[0][1]
+
+
+def _headline_like(text: str) -> bool:
+    return len(text) <= 150 and text[-1] not in ".!?:;…\"”’"
+
+
+def _update(draft: _Draft, stamp: str, update_id: str, reader: _Reader) -> ParsedUpdate:
+    paragraphs = _paragraphs(draft.lines)
+    key_event = bool(paragraphs) and bool(_KEY_EVENT.match(paragraphs[0][1]))
+    if key_event and len(paragraphs) > 1:
+        paragraphs.pop(0)
+    extracted = extract_media(paragraphs, reader.gazetteer)
+    reader.warnings.extend(extracted.warnings)
+    body = "\n".join(text for _, text in extracted.body)
+    if not body:
+        raise ImportRefused(
+            f"line {draft.stamp_line}: the update stamped here has no text before the next "
+            "stamp; remove the stray stamp or add the update's text"
+        )
+    sources, mentions = find_sources(body, reader.gazetteer)
+    last_line = max([draft.stamp_line, *(n for n, line in draft.lines if line is not None)])
+    return ParsedUpdate(
+        update_id=update_id, stamp=stamp, stamp_line=draft.stamp_line, body=body,
+        sources=sources, media=extracted.media, unsourced=not sources, last_line=last_line,
+        key_event=key_event, status=_status(body), mentions=mentions,
+    )
+
+
+def _status(body: str) -> Status | None:
+    """UNVERIFIED when the text says that what it reports is not verified."""
+    lowered = body.lower()
+    if ("verif" in lowered or "confirm" in lowered) and _UNVERIFIED.search(body):
+        return Status.UNVERIFIED
+    return None
+
+
+def _ids(stamps: list[str]) -> list[str]:
+    """Ids from stamps; among updates sharing a stamp the oldest (lowest) keeps the plain id."""
+    seen: dict[str, int] = {}
+    ids: list[str] = []
+    for stamp in reversed(stamps):
+        base = stamp.replace(" ", "-").replace(":", "")
+        seen[base] = seen.get(base, 0) + 1
+        ids.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
+    return ids[::-1]
+
+
+def _check_order(updates: list[ParsedUpdate], warnings: list[str]) -> None:
+    for upper, lower in pairwise(updates):
+        if upper.stamp < lower.stamp:
+            warnings.append(
+                f"line {upper.stamp_line}: {upper.stamp} is older than the update below it "
+                f"(line {lower.stamp_line}, {lower.stamp}); live pages list the newest first, "
+                "so check the year and the date"
+            )
