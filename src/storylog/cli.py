@@ -141,6 +141,45 @@ def new(
     say(f"opened {slug}")
 
 
+@cli.command("import")
+@click.argument("slug")
+@click.argument("file", type=click.File("rb"))
+@click.option("--year", type=int, help="The year of stamps that carry none (never guessed).")
+@click.option("--tz", help="The page's time zone (default: the story's; UTC for a new story).")
+@click.option("--headline", help="Headline of a new story (default: the page's, or the slug).")
+@click.option("--gazetteer", type=click.Path(exists=True, dir_okay=False),
+              help="A file of extra source names: 'Name | kind | alias; alias | https://link'.")
+@click.option("--day-first/--month-first", default=None,
+              help="How to read numeric dates like 03/04 (otherwise they are refused).")
+@click.option("--kind", type=click.Choice(KINDS), default="update", show_default=True,
+              help="Kind of change for updates that changed on the page.")
+@click.option("--note", help="Public note for those changes (needed for correction etc.).")
+@click.option("--dry-run", is_flag=True, help="Print the events that would be written; write none.")
+@json_option
+@editor_option
+@click.pass_obj
+def import_page(
+    session: Session, slug: str, file: Any, year: int | None, tz: str | None,
+    headline: str | None, gazetteer: str | None, day_first: bool | None, kind: str,
+    note: str | None, dry_run: bool, as_json: bool, editor: str, command_id: str,
+) -> None:
+    """Import a live page's text (FILE, or - for stdin) as a story, or a later copy as edits.
+
+    New updates are added, changed ones edited, vanished ones retracted with a note;
+    importing the same text twice changes nothing.
+
+    \b
+    Example:
+      storylog import pokrovsk-live page.txt --year 2025 --tz Europe/Kyiv
+      curl -s https://example.org/live.txt | storylog import pokrovsk-live - --dry-run
+    """
+    from storylog.cli_import import run_import
+
+    run_import(session, slug, file, year=year, tz=tz, headline=headline, gazetteer=gazetteer,
+               day_first=day_first, kind=kind, note=note, dry_run=dry_run, as_json=as_json,
+               editor=editor)
+
+
 @cli.command()
 @click.argument("slug")
 @click.option("--id", "update_id", help="A stable id for the update (default: generated).")
@@ -868,6 +907,19 @@ def load(session: Session, file: Any, as_json: bool) -> None:
         echo_json(loaded)
     for story, count in loaded.items():
         say(f"loaded {story}: {count} events")
+
+
+def _register_site_commands() -> None:
+    """`export` and `serve` live in their own module (the public site, issue 6)."""
+    try:
+        from storylog.cli_site import export, serve
+    except ImportError:  # the site module is not there yet
+        return
+    cli.add_command(export)
+    cli.add_command(serve)
+
+
+_register_site_commands()
 
 
 def main() -> None:

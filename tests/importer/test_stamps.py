@@ -163,7 +163,7 @@ def test_unknown_story_zone_is_refused() -> None:
 def test_stamp_without_year_is_refused_naming_the_line() -> None:
     message = refusal("Updated November 11, 8:26 A.M.", year=None)
     assert message.startswith("line 2:")
-    assert "no year" in message and "year=2025" in message
+    assert "no year" in message and "--year 2025" in message
 
 
 def test_ambiguous_numeric_date_is_refused_naming_the_line() -> None:

@@ -124,8 +124,8 @@ class Media(Frozen):
 
     @model_validator(mode="after")
     def _link_has_url(self) -> Media:
-        if self.type == "link" and not self.url:
-            raise ValueError("a link needs an http(s) url")
+        if self.type == "link" and not (self.url or self.label):
+            raise ValueError("a link needs an http(s) url or a label")
         if self.type == "picture" and not (self.url or self.caption):
             raise ValueError("a picture needs a url or a caption")
         return self

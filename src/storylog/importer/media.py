@@ -121,7 +121,7 @@ def _cued_link(out: Extracted, index: int, caption: str, gazetteer: Gazetteer) -
         if not (entry and entry.url):
             out.warnings.append(
                 f"line {label_line}: the link {label!r} has no address on the page or in the "
-                "gazetteer; storylog needs one (add it to a gazetteer file, or edit the media)"
+                "gazetteer; it is kept with its label only (a gazetteer file can give its address)"
             )
     else:
         return index + 1

@@ -214,7 +214,7 @@ def calendar_date(raw: RawDate, *, year: int | None, day_first: bool | None) -> 
     if chosen is None:
         raise StampError(
             f"the date {raw.text!r} has no year, and no year was given; give the year the "
-            "page was written in (for example year=2025), or write it into the stamp"
+            "page was written in with --year (for example --year 2025), or write it into the stamp"
         )
     month, day = _month_day(raw, day_first)
     try:

@@ -33,6 +33,8 @@ def media_text(media: dict[str, Any]) -> str:
         caption = media.get("caption") or "Picture"
         credit = f" (credit: {media['credit']})" if media.get("credit") else ""
         return f"Picture: {caption}{credit}"
+    if not media.get("url"):
+        return f"Link: {media['label']}"
     return f"Link: {media.get('label') or media['url']} <{media['url']}>"
 
 

@@ -1,0 +1,193 @@
+"""Importing a live page: a new story from its text, or a later copy as edits.
+
+The parser (``storylog.importer``) turns text into updates; this module plans
+the events that bring the story in line with the page, and applies them in one
+save (one transaction), so an import lands whole or not at all:
+
+- a new story: opened with the page's standfirst, its updates added oldest first;
+- an existing story: the updates on the page now are aligned with the story's
+  current ones; new ones are added, changed ones edited (kind ``update`` unless
+  told otherwise), vanished ones retracted with a note saying they disappeared
+  from the page. The same text twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError
+
+from storylog.app.service import StoryApp
+from storylog.domain.payloads import (
+    StoryDetailsChangedPayload,
+    StoryOpenedPayload,
+    UpdateAddedPayload,
+    UpdateEditedPayload,
+    UpdateRetractedPayload,
+)
+from storylog.domain.story import Story
+from storylog.domain.values import ChangeKind, ContentChange, Status, UpdateContent
+from storylog.errors import Conflict, RefusedInput
+from storylog.importer import Alignment, ParsedPage, ParsedUpdate, align
+
+VANISHED_NOTE = "This update disappeared from the live page."
+
+
+@dataclass
+class ImportPlan:
+    slug: str
+    new_story: bool
+    page: ParsedPage
+    alignment: Alignment | None = None
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        count = {k: sum(1 for e in self.events if e["event"] == k)
+                 for k in ("UpdateAdded", "UpdateEdited", "UpdateRetracted")}
+        uncertain = self.alignment.uncertain if self.alignment else []
+        return {
+            "story": self.slug,
+            "new_story": self.new_story,
+            "updates_on_page": len(self.page.updates),
+            "added": count["UpdateAdded"],
+            "edited": count["UpdateEdited"],
+            "retracted": count["UpdateRetracted"],
+            "unchanged": len(self.page.updates) - count["UpdateAdded"] - count["UpdateEdited"],
+            "unsourced": [u.update_id for u in self.page.updates if u.unsourced],
+            "uncertain": [{"update": p.old.update_id, "similarity": round(p.similarity, 3)}
+                          for p in uncertain],
+            "unplaced": [{"line": n, "text": t} for n, t in self.page.unplaced],
+            "warnings": list(self.page.warnings),
+            "events": self.events,
+        }
+
+
+def plan_and_apply(
+    app: StoryApp, slug: str, page: ParsedPage, *, tz: str, headline: str | None,
+    kind: str, note: str | None, editor: str, dry_run: bool,
+    progress: Callable[[int], None] | None = None,
+) -> ImportPlan:
+    """Plan the events for ``page`` and (unless ``dry_run``) save them in one go."""
+    if not editor.strip():
+        raise RefusedInput("who is importing? give --editor NAME or set STORYLOG_EDITOR")
+    for _ in range(20):
+        plan, story = _plan(app, slug, page, tz=tz, headline=headline, kind=kind, note=note,
+                            editor=editor, progress=progress)
+        if dry_run or story is None or not story.pending_events:
+            return plan
+        try:
+            app.save(story)
+            return plan
+        except IntegrityError:
+            continue  # someone changed the story meanwhile: plan again on the new state
+    raise Conflict(f"{slug} is changing too fast to import into; try again")
+
+
+def _plan(
+    app: StoryApp, slug: str, page: ParsedPage, *, tz: str, headline: str | None,
+    kind: str, note: str | None, editor: str, progress: Callable[[int], None] | None,
+) -> tuple[ImportPlan, Story | None]:
+    who = {"editor": editor, "command_id": ""}
+    if not app.exists(slug):
+        title = headline or page.headline or slug.replace("-", " ").capitalize()
+        story = Story.open(StoryOpenedPayload(slug=slug, headline=title,
+                                              standfirst=page.standfirst, tz=tz), **who)
+        plan = ImportPlan(slug, True, page)
+        plan.events.append({"event": "Opened", "headline": title,
+                            "standfirst": page.standfirst, "tz": tz})
+        for update in reversed(page.updates):  # oldest first, as they happened
+            _add(story, plan, update, who)
+            if progress:
+                progress(1)
+        return plan, story
+    story = app.story(slug)
+    plan = ImportPlan(slug, False, page)
+    if page.standfirst and page.standfirst != story.standfirst:
+        story.change_details(StoryDetailsChangedPayload(
+            standfirst=page.standfirst, kind=ChangeKind.UPDATE,
+            reason="re-import: the page's standfirst changed"), **who)
+        plan.events.append({"event": "DetailsChanged", "standfirst": page.standfirst})
+    current = [_as_parsed(story, uid) for uid in story.order
+               if story.updates[uid].retracted is None and story.updates[uid].taken_down is None]
+    plan.alignment = align([u for u in current if u is not None], page.updates)
+    for pair in plan.alignment.changed:
+        _edit(story, plan, pair, kind, note, who)
+        if progress:
+            progress(1)
+    for update in reversed(plan.alignment.added):
+        if update.update_id in story.updates:
+            update = _renamed(story, update)
+        _add(story, plan, update, who)
+        if progress:
+            progress(1)
+    for gone in plan.alignment.removed:
+        payload = UpdateRetractedPayload(
+            update_id=gone.update_id, base_revision=story.updates[gone.update_id].revision,
+            reason="re-import: no longer on the page", note=VANISHED_NOTE)
+        story.retract_update(payload, **who)
+        plan.events.append({"event": "UpdateRetracted", "update": gone.update_id,
+                            "note": VANISHED_NOTE})
+    return plan, story
+
+
+def _add(story: Story, plan: ImportPlan, update: ParsedUpdate, who: dict[str, str]) -> None:
+    payload = UpdateAddedPayload(
+        update_id=update.update_id, stamp=update.stamp, key_event=update.key_event,
+        status=update.status or Status.UNVERIFIED,
+        content=UpdateContent.model_validate(update.content()),
+    )
+    story.add_update(payload, **who)
+    plan.events.append({"event": "UpdateAdded", "update": update.update_id,
+                        "stamp": update.stamp, "body": update.body,
+                        "sources": update.sources, "media": update.media,
+                        "unsourced": update.unsourced})
+
+
+def _edit(story: Story, plan: ImportPlan, pair: Any, kind: str, note: str | None,
+          who: dict[str, str]) -> None:
+    uid, new = pair.old.update_id, pair.new
+    change = ContentChange.model_validate({
+        "body": new.body if pair.body_changed else None,
+        "sources": new.sources if pair.sources_changed else None,
+        "media": new.media if pair.media_changed else None,
+    })
+    payload = UpdateEditedPayload(
+        update_id=uid, base_revision=story.updates[uid].revision, kind=ChangeKind(kind),
+        reason="re-import: the update changed on the page", note=note,
+        stamp=new.stamp if pair.stamp_changed else None,
+        content=None if change.is_empty() else change,
+    )
+    if not story._edit_changes_something(story.updates[uid], payload):
+        return  # the difference does not survive normalisation: nothing to record
+    story.edit_update(payload, **who)
+    changed = [f for f in ("stamp", "body", "sources", "media")
+               if getattr(pair, f"{f}_changed")]
+    plan.events.append({"event": "UpdateEdited", "update": uid, "kind": kind,
+                        "changed": changed, "uncertain": pair.uncertain,
+                        "similarity": round(pair.similarity, 3)})
+
+
+def _as_parsed(story: Story, uid: str) -> ParsedUpdate | None:
+    update = story.updates[uid]
+    content = update.content
+    if content is None:
+        return None
+    sources = [{k: v for k, v in s.model_dump(mode="json").items()
+                if k in ("name", "kind", "via") and v is not None} for s in content.sources]
+    return ParsedUpdate(
+        update_id=uid, stamp=update.stamp.replace("T", " "), stamp_line=0, body=content.body,
+        sources=sources, media=[m.model_dump(mode="json", exclude_none=True)
+                                for m in content.media],
+        unsourced=not sources, key_event=update.key_event,
+    )
+
+
+def _renamed(story: Story, update: ParsedUpdate) -> ParsedUpdate:
+    from dataclasses import replace
+
+    number = 2
+    while f"{update.update_id}-{number}" in story.updates:
+        number += 1
+    return replace(update, update_id=f"{update.update_id}-{number}")
