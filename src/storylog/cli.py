@@ -859,8 +859,12 @@ def checkpoint(session: Session, key_path: Path, log_path: Path, as_json: bool) 
 @click.option("--all", "everything", is_flag=True, help="Every story.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write to FILE instead of standard output.")
+@click.option("--audit", is_flag=True,
+              help="Include the content of legally taken-down updates (auditors' copies).")
 @click.pass_obj
-def events(session: Session, slug: str | None, everything: bool, output: str | None) -> None:
+def events(
+    session: Session, slug: str | None, everything: bool, output: str | None, audit: bool
+) -> None:
     """Write a story's events as NDJSON (one event a line, as stored, with keys).
 
     \b
@@ -876,8 +880,9 @@ def events(session: Session, slug: str | None, everything: bool, output: str | N
     archive = Archive(app)
     out = open(output, "wb") if output else sys.stdout.buffer  # noqa: SIM115
     try:
+        withheld = frozenset() if audit else archive.taken_down_keys()
         for label, rows in archive.chains(slug):
-            out.writelines(export_lines(label, rows, app.keys))
+            out.writelines(export_lines(label, rows, app.keys, withheld))
     finally:
         if output:
             out.close()

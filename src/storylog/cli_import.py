@@ -50,8 +50,11 @@ def _report(s: dict[str, Any], dry_run: bool) -> None:
         f"{s['added']} added, {s['edited']} edited, {s['retracted']} retracted "
         f"({s['unchanged']} unchanged)")
     if s["unsourced"]:
-        say(f"no source found for: {', '.join(s['unsourced'])} "
-            "(add them with `storylog edit ... --source`)")
+        shown = ", ".join(s["unsourced"][:8])
+        more = f" and {len(s['unsourced']) - 8} more (--json lists all)" \
+            if len(s["unsourced"]) > 8 else ""
+        say(f"no source found for {len(s['unsourced'])} updates: {shown}{more}; "
+            "add them with `storylog edit ... --source`")
     for u in s["uncertain"]:
         say(f"uncertain match: {u['update']} (similarity {u['similarity']}); check it")
     for line in s["unplaced"]:

@@ -79,6 +79,21 @@ class StoryApp(Application[UUID]):
         recorder = self.factory.aggregate_recorder(purpose="snapshots")
         return EventStore(mapper=SnapshotMapper(self.keys), recorder=recorder)
 
+    def _take_snapshots(self, processing_event: Any) -> None:
+        """One snapshot per story per save, at the newest interval crossed.
+
+        The library snapshots at every multiple of the interval within a save,
+        reloading the story each time: quadratic for an import of thousands of
+        updates saved at once. The newest one is all a later load needs.
+        """
+        interval = self.snapshotting_intervals[Story]
+        newest: dict[Any, int] = {}
+        for event in processing_event.events:
+            if event.originator_version % interval == 0 and isinstance(event, Story.Event):
+                newest[event.originator_id] = event.originator_version
+        for story, version in newest.items():
+            self.take_snapshot(story, version=version)
+
     @property
     def readmodel(self) -> ReadModel:
         if self._readmodel is None:
@@ -269,6 +284,14 @@ class Archive:
             if slug and not rows:
                 raise NotFound(f"no story {slug!r}; see `storylog stories`")
             yield _label(rows, sid), rows
+
+    def taken_down_keys(self) -> frozenset[str]:
+        """The keys of every taken-down update, whose content no export carries."""
+        self.app.catch_up()
+        assert self.app.sql is not None
+        rows = self.app.sql.fetchall(
+            "SELECT story_id, update_id FROM rm_revisions WHERE action = 'taken-down'")
+        return frozenset(key_id(r["story_id"], r["update_id"]) for r in rows)
 
     def heads(self) -> list[Any]:
         """Every chain's verified head, for a checkpoint; refuses if a chain is broken."""

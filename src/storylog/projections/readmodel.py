@@ -187,12 +187,16 @@ class ReadModel:
                 for record in records:
                     writer.fold(record)
                 writer.flush()
+                # eventsourcing's own tracking insert, inside our transaction
                 cast(Any, self.tracking)._insert_tracking(
                     c.cursor, Tracking(TRACKING_NAME, last_id)
                 )
         except Exception:
             self._source_cache = None  # the cache may hold rolled-back sources
             raise
+        if self.on_erase is not None:  # after the commit: it writes in its own transaction
+            for story_id, update_id in writer.erased:
+                self.on_erase(story_id, update_id)
 
     def drop(self) -> None:
         """Forget every view and the tracked position (`storylog rebuild`)."""
@@ -234,6 +238,7 @@ class _Writer:
         self.rows: dict[str, list[tuple[Any, ...]]] = {
             "events": [], "revisions": [], "citations": [], "versions": [], "details": [],
         }
+        self.erased: list[tuple[str, str]] = []
 
     def fold(self, r: Record) -> None:
         p = r.payload
@@ -318,8 +323,7 @@ class _Writer:
         ))
         if p["erase"]:
             self.erase(r.story_id, p["update_id"])
-            if self.model.on_erase is not None:
-                self.model.on_erase(r.story_id, p["update_id"])
+            self.erased.append((r.story_id, p["update_id"]))
         return "", revision
 
     def erase(self, story_id: str, update_id: str) -> None:

@@ -129,6 +129,11 @@ class ChainedEventStore(EventStore[UUID]):
     ) -> list[Recording[UUID]]:
         heads: dict[UUID, str] = {}
         stored = []
+        self.mapper.keys.prepare([
+            key_id(str(e.originator_id), e.payload.update_id)
+            for e in cast(Sequence[Story.Event], domain_events)
+            if getattr(e.payload, "content", None) is not None
+        ])
         for event in cast(Sequence[Story.Event], domain_events):
             oid = event.originator_id
             if oid not in heads:

@@ -46,6 +46,25 @@ class KeyStore:
             raise LookupError(f"the key of {key_id} was erased")
         return secret
 
+    def prepare(self, key_ids: list[str]) -> None:
+        """Make the keys of many updates in one transaction (imports add thousands)."""
+        missing = sorted({k for k in key_ids if self._cache.get(k) is None})
+        if not missing:
+            return
+        with self.sql.transaction() as c:
+            c.executemany(
+                "INSERT INTO storylog_keys (key_id, secret) VALUES (?, ?) "
+                "ON CONFLICT (key_id) DO NOTHING",
+                [(k, AESGCM.generate_key(bit_length=256)) for k in missing],
+            )
+        for start in range(0, len(missing), 500):
+            chunk = missing[start:start + 500]
+            rows = self.sql.fetchall(
+                "SELECT key_id, secret FROM storylog_keys WHERE key_id IN "
+                f"({','.join('?' * len(chunk))})", chunk)
+            for row in rows:
+                self._cache[row["key_id"]] = bytes(row["secret"]) if row["secret"] else None
+
     def get(self, key_id: str) -> bytes | None:
         if key_id not in self._cache:
             rows = self.sql.fetchall(

@@ -26,7 +26,11 @@ from storylog.store.sealing import KeyStore
 from storylog.store.verify import check_chain
 
 
-def export_lines(slug: str, rows: Iterable[StoredEvent], keys: KeyStore) -> Iterator[bytes]:
+def export_lines(
+    slug: str, rows: Iterable[StoredEvent], keys: KeyStore, withheld: frozenset[str] = frozenset()
+) -> Iterator[bytes]:
+    """NDJSON lines; the keys and content of ``withheld`` updates (taken down) are left
+    out, so their text does not leave the store (the rows, sealed, still verify)."""
     for row in rows:
         record = orjson.loads(row.state)
         line: dict[str, Any] = {
@@ -38,7 +42,7 @@ def export_lines(slug: str, rows: Iterable[StoredEvent], keys: KeyStore) -> Iter
             "record": record,
         }
         sealed = record.get("sealed")
-        if sealed:
+        if sealed and sealed["key"] not in withheld:
             secret = keys.get(sealed["key"])
             if secret is not None:
                 line["key"] = secret.hex()
