@@ -761,6 +761,8 @@ def verify(
 ) -> None:
     """Recompute every hash chain; name the first modified, deleted, inserted or moved event.
 
+    Without SLUG, also check the copies outside the chains: every snapshot against a
+    replay of its events, and the read models against ones rebuilt from the events.
     With --checkpoints and --pubkey, also prove that the store still holds, unaltered,
     everything each signed checkpoint covered (truncation, deletion, reordering and a
     rewrite with recomputed hashes are all caught).
@@ -777,6 +779,8 @@ def verify(
     archive = Archive(session.app())
     reports = list(check_all(archive.chains(slug)))
     problems = [r.problem for r in reports if r.problem]
+    if not problems and slug is None:
+        problems += archive.derived_problems()
     if checkpoints is not None:
         problems += _checkpoint_problems(archive, checkpoints, pubkey)
     if as_json:

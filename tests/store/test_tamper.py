@@ -407,14 +407,6 @@ def change_every_copy(rows: Rows, old: str, new: str) -> list[str]:
     return changed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="derived copies are outside the hash chain: verify (Archive.chains + check_chain) "
-    "reads only the events table, while show reads the read-model tables (rm_*, through "
-    "projections.queries.Views) and trusts them, so a headline changed there is printed by "
-    "show while verify exits 0",
-)
 def test_a_story_changed_in_its_read_models_is_caught_by_verify_or_not_shown(
     story: tuple[Cli, Rows],
 ) -> None:
@@ -429,14 +421,6 @@ def test_a_story_changed_in_its_read_models_is_caught_by_verify_or_not_shown(
     assert verify.exit_code == 5 or after == before, (changed, verify.exit_code, after[0][:90])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="snapshots (every 50 events) are outside the hash chain and never verified, yet "
-    "StoryApp.story (eventsourcing's Repository.get) rebuilds the aggregate from the latest "
-    "snapshot, so commands decide on the snapshot's state: a revision changed there makes a "
-    "correct edit fail with a conflict (exit 4) while verify exits 0",
-)
 def test_a_changed_snapshot_is_caught_by_verify_or_not_believed_by_commands(
     sqlite_cli: Cli,
 ) -> None:

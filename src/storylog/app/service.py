@@ -285,6 +285,61 @@ class Archive:
                 raise NotFound(f"no story {slug!r}; see `storylog stories`")
             yield _label(rows, sid), rows
 
+    def derived_problems(self) -> list[str]:
+        """Copies outside the chain (snapshots, read models) that the events do not give."""
+        return self.snapshot_problems() + self.read_model_problems()
+
+    def snapshot_problems(self) -> list[str]:
+        """Each snapshot must equal the story replayed from its events to that position."""
+        problems = []
+        assert self.app.snapshots is not None
+        for sid in self.story_ids():
+            snapshots = {s.originator_version: s for s in
+                         self.app.snapshots.recorder.select_events(sid)}
+            if not snapshots:
+                continue
+            story: Any = None
+            rows = list(self.app.recorder.select_events(sid))
+            for row in rows:
+                story = self.app.event_of(row).mutate(story)
+                snapshot = snapshots.get(row.originator_version)
+                if snapshot is not None and isinstance(story, Story):
+                    taken: Any = self.app.snapshots.mapper.to_domain_event(snapshot)
+                    if _comparable(taken.mutate(None)) != _comparable(story):
+                        problems.append(
+                            f"{_label(rows, sid)}: the snapshot at event "
+                            f"{row.originator_version} does not match the events (altered); "
+                            "run `storylog rebuild` to replace it")
+        return problems
+
+    def read_model_problems(self) -> list[str]:
+        """The read models must equal read models rebuilt from the events elsewhere."""
+        import tempfile
+        from pathlib import Path
+
+        from storylog.projections.readmodel import TABLES
+        from storylog.store.transfer import export_lines
+
+        self.app.catch_up()
+        lines = [orjson.loads(line) for label, rows in self.chains()
+                 for line in export_lines(label, rows, self.app.keys)]
+        if not lines:
+            return []
+        with tempfile.TemporaryDirectory() as scratch_dir:
+            scratch = StoryApp(str(Path(scratch_dir) / "check.db"))
+            try:
+                Archive(scratch).load(lines)
+                scratch.catch_up()
+                problems = []
+                for table in TABLES:
+                    if _dump(self.app, table) != _dump(scratch, table):
+                        problems.append(
+                            f"the read model {table} does not match the events (altered); "
+                            "run `storylog rebuild`")
+                return problems
+            finally:
+                scratch.close()
+
     def taken_down_keys(self) -> frozenset[str]:
         """The keys of every taken-down update, whose content no export carries."""
         self.app.catch_up()
@@ -348,6 +403,22 @@ class Archive:
         except IntegrityError:
             raise Conflict("a story in the file was written meanwhile; none loaded") from None
         return {slug: len(r) for slug, r in stories.items()}
+
+
+def _dump(app: StoryApp, table: str) -> list[tuple[str, ...]]:
+    assert app.sql is not None
+    rows = app.sql.fetchall(f"SELECT * FROM {table}")
+    return sorted(tuple(str(v) for k, v in dict(r).items() if k != "notification_id")
+                  for r in rows)
+
+
+def _comparable(story: Any) -> Any:
+    """A story's state with every update's content opened, for comparisons."""
+    state = story.to_state()
+    for update, name in zip(state["updates"], story.order, strict=True):
+        content = story.updates[name].content
+        update["content"] = content.model_dump(mode="json") if content else None
+    return state
 
 
 def _label(rows: list[StoredEvent], sid: UUID) -> str:

@@ -333,6 +333,15 @@ class _Writer:
                        "erased = 1 WHERE story_id = ? AND update_id = ?", (story_id, update_id))
         self.c.execute("DELETE FROM rm_citations WHERE story_id = ? AND update_id = ?",
                        (story_id, update_id))
+        # Which content fields an edit changed is unknowable once the content is gone
+        # (a rebuild cannot open it): say so the same way now.
+        self.c.execute("SELECT position, changed FROM rm_events WHERE story_id = ? AND "
+                       "update_id = ? AND changed <> ''", (story_id, update_id))
+        for row in self.c.fetchall():
+            kept = ",".join(f for f in row["changed"].split(",")
+                            if f not in ("body", "sources", "media"))
+            self.c.execute("UPDATE rm_events SET changed = ? WHERE story_id = ? AND "
+                           "position = ?", (kept, story_id, row["position"]))
         self.c.execute("DELETE FROM rm_sources WHERE source_key NOT IN "
                        "(SELECT source_key FROM rm_citations) AND source_key NOT IN "
                        "(SELECT via FROM rm_citations WHERE via IS NOT NULL)")
