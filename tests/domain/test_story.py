@@ -48,7 +48,7 @@ def test_added_update_is_at_revision_one_with_its_content():
     story = added(opened())
     update = story.update("u1")
     assert (update.revision, update.content.body) == (1, "Russian forces hold 85%.")
-    assert update.history[0].action == "added"
+    assert update.added.action == "added" and update.last.action == "added"
 
 
 def test_update_id_must_be_unique_in_the_story():

@@ -18,7 +18,7 @@ from storylog.domain.payloads import (
     UpdateEditedPayload,
     UpdateRetractedPayload,
 )
-from storylog.domain.story import PublishedVersion, Revision, Story
+from storylog.domain.story import Story
 from storylog.domain.values import ChangeKind, ContentChange, Status, UpdateContent
 
 
@@ -38,8 +38,8 @@ def add_update(
 
     def add(story: Story, cid: str) -> str:
         done = story.done_by(cid)
-        if isinstance(done, Revision):
-            return story.update_of(done)
+        if done is not None:
+            return done[0]
         payload = UpdateAddedPayload(
             update_id=update_id or story.next_update_id(), stamp=stamp or now_stamp(story),
             status=Status(status), key_event=key_event, content=content,
@@ -65,8 +65,8 @@ def edit_update(
 
     def edit(story: Story, cid: str) -> int:
         done = story.done_by(cid)
-        if isinstance(done, Revision):
-            return done.revision
+        if done is not None:
+            return done[1]
         # Based on what the editor saw: the revision given, or the first one loaded.
         seen.append(story.update(update_id).revision)
         payload = UpdateEditedPayload(
@@ -89,8 +89,8 @@ def retract_update(
 
     def retract(story: Story, cid: str) -> int:
         done = story.done_by(cid)
-        if isinstance(done, Revision):
-            return done.revision
+        if done is not None:
+            return done[1]
         seen.append(story.update(update_id).revision)
         payload = UpdateRetractedPayload(
             update_id=update_id, base_revision=base_revision or seen[0],
@@ -126,8 +126,8 @@ def publish(
 
     def publish(story: Story, cid: str) -> int:
         done = story.done_by(cid)
-        if isinstance(done, PublishedVersion):
-            return done.version
+        if done is not None:
+            return done[1]
         seen.append(story.version)  # the editor published what they saw first
         return story.publish(
             head=app.chain.hash_at(story.id, story.version), note=note, editor=editor,
@@ -182,7 +182,7 @@ def takedown_update(
     )
 
     def takedown(story: Story, cid: str) -> bool:
-        if isinstance(story.done_by(cid), Revision):
+        if story.done_by(cid) is not None:
             return chosen.erases
         story.takedown_update(payload, editor=editor, command_id=cid)
         return chosen.erases

@@ -59,19 +59,29 @@ class Revision:
     command_id: str = ""
 
 
+REVIEWABLE = {"clarification", "correction", "editors-note", "retracted", "taken-down"}
+RECENT_COMMANDS = 1000
+
+
 @dataclass
 class UpdateState:
+    """What the rules need about one update; kept small, so that a story's size, not
+    the length of its history, sets the cost of loading it (the full history is in the
+    events and the read models)."""
+
     id: str
     stamp: str
     status: Status
     key_event: bool
     sealed: UpdateContent | SealedContent | None
+    added: Revision
     revision: int = 1
     retracted: dict[str, str] | None = None
-    history: list[Revision] = field(default_factory=list)
     taken_down: dict[str, str] | None = None
     reviewed: list[int] = field(default_factory=list)
-
+    last_change: Revision | None = None
+    notes: list[Revision] = field(default_factory=list)  # changes with a public note
+    reviewable: list[int] = field(default_factory=list)  # revisions the desk signs off
     @property
     def content(self) -> UpdateContent | None:
         """The body, sources and media, or None once erased."""
@@ -82,7 +92,14 @@ class UpdateState:
 
     @property
     def last(self) -> Revision:
-        return self.history[-1]
+        return self.last_change or self.added
+
+    def record(self, change: Revision, *, flagged: bool = False) -> None:
+        self.last_change = change
+        if change.note and change.action not in ("retracted", "taken-down"):
+            self.notes.append(change)
+        if change.action in REVIEWABLE or flagged:
+            self.reviewable.append(change.revision)
 
 
 @dataclass
@@ -127,6 +144,7 @@ class Story(Aggregate):
             story.headline = self.payload.headline or story.headline
             if self.payload.standfirst is not None:
                 story.standfirst = self.payload.standfirst
+            story.remember(self.command_id, "", 0)
 
     class UpdateAdded(Event):
         """An update was added: id, the stamp readers see, status, key event, sealed content."""
@@ -136,15 +154,12 @@ class Story(Aggregate):
 
         def apply(self, story: Story) -> None:
             p = self.payload
-            update = UpdateState(p.update_id, p.stamp, p.status, p.key_event, p.content)
-            update.history.append(
-                Revision(
-                    1, "added", self.editor, self.recorded_at, self.originator_version,
-                    None, self.command_id,
-                )
-            )
-            story.updates[p.update_id] = update
+            added = Revision(1, "added", self.editor, self.recorded_at,
+                             self.originator_version, None, self.command_id)
+            story.updates[p.update_id] = UpdateState(
+                p.update_id, p.stamp, p.status, p.key_event, p.content, added)
             story.order.append(p.update_id)
+            story.remember(self.command_id, p.update_id, 1)
 
     class UpdateEdited(Event):
         """An update was changed, based on the revision the editor saw; only changes are present."""
@@ -167,12 +182,12 @@ class Story(Aggregate):
                 update.key_event = p.key_event
             update.sealed = _changed_content(update.content, p.content)
             update.revision += 1
-            update.history.append(
-                Revision(
-                    update.revision, p.kind.value, self.editor, self.recorded_at,
-                    self.originator_version, p.note, self.command_id,
-                )
+            update.record(
+                Revision(update.revision, p.kind.value, self.editor, self.recorded_at,
+                         self.originator_version, p.note, self.command_id),
+                flagged=bool(p.flags),
             )
+            story.remember(self.command_id, p.update_id, update.revision)
 
     class UpdateRetracted(Event):
         """An update was withdrawn; it stays in the log and in history, with a public notice."""
@@ -185,12 +200,10 @@ class Story(Aggregate):
             update = story.updates[p.update_id]
             update.revision += 1
             update.retracted = {"note": p.note, "at": self.recorded_at, "by": self.editor}
-            update.history.append(
-                Revision(
-                    update.revision, "retracted", self.editor, self.recorded_at,
-                    self.originator_version, p.note, self.command_id,
-                )
-            )
+            update.record(Revision(update.revision, "retracted", self.editor,
+                                   self.recorded_at, self.originator_version, p.note,
+                                   self.command_id))
+            story.remember(self.command_id, p.update_id, update.revision)
 
     class VersionPublished(Event):
         """A version was published for readers, pinning the hash of the story's previous event."""
@@ -212,6 +225,7 @@ class Story(Aggregate):
                     p.checkpoint.model_dump() if p.checkpoint else None,
                 )
             )
+            story.remember(self.command_id, "", p.version)
 
     class UpdateTakenDown(Event):
         """An update was taken down (legal, source safety, ...): it leaves every public
@@ -228,10 +242,10 @@ class Story(Aggregate):
                                  "by": self.editor}
             if p.erase:
                 update.sealed = None
-            update.history.append(
-                Revision(update.revision, "taken-down", self.editor, self.recorded_at,
-                         self.originator_version, None, self.command_id)
-            )
+            update.record(Revision(update.revision, "taken-down", self.editor,
+                                   self.recorded_at, self.originator_version, None,
+                                   self.command_id))
+            story.remember(self.command_id, p.update_id, update.revision)
 
     class CorrectionReviewed(Event):
         """The standards desk reviewed one revision of an update (sign-off)."""
@@ -241,6 +255,7 @@ class Story(Aggregate):
 
         def apply(self, story: Story) -> None:
             story.updates[self.payload.update_id].reviewed.append(self.payload.revision)
+            story.remember(self.command_id, self.payload.update_id, self.payload.revision)
 
     class Snapshot(BaseSnapshot):
         """A snapshot holds ``Story.to_state()``; the store seals each update's content."""
@@ -275,6 +290,7 @@ class Story(Aggregate):
         self.updates: dict[str, UpdateState] = {}
         self.order: list[str] = []
         self.versions: list[PublishedVersion] = []
+        self.recent: dict[str, tuple[str, int]] = {}
 
     @classmethod
     def open(
@@ -335,8 +351,7 @@ class Story(Aggregate):
         self, payload: CorrectionReviewedPayload, *, editor: str, command_id: str
     ) -> None:
         update = self.update(payload.update_id)
-        entry = next((r for r in update.history if r.revision == payload.revision), None)
-        if entry is None or entry.action in ("added", "copy-edit"):
+        if payload.revision not in update.reviewable:
             raise RefusedInput(
                 f"revision {payload.revision} of {payload.update_id} is not a change to "
                 "review; see `storylog corrections --unreviewed`"
@@ -350,7 +365,7 @@ class Story(Aggregate):
 
     def first_published(self, update: UpdateState) -> PublishedVersion | None:
         """The first published version that showed this update."""
-        added_at = update.history[0].position
+        added_at = update.added.position
         return next((v for v in self.versions if v.position >= added_at), None)
 
     @staticmethod
@@ -409,23 +424,17 @@ class Story(Aggregate):
 
     # -- rules --------------------------------------------------------------
 
-    def done_by(self, command_id: str) -> Revision | PublishedVersion | None:
-        """What a command already did to this story, so a re-run does not write twice."""
+    def remember(self, command_id: str, update_id: str, number: int) -> None:
+        """Keep what the most recent commands did, so a re-run does not write twice."""
         if not command_id:
-            return None
-        for version in self.versions:
-            if version.command_id == command_id:
-                return version
-        for update in self.updates.values():
-            for revision in update.history:
-                if revision.command_id == command_id:
-                    return revision
-        return None
+            return
+        self.recent[command_id] = (update_id, number)
+        while len(self.recent) > RECENT_COMMANDS:
+            self.recent.pop(next(iter(self.recent)))
 
-    def update_of(self, revision: Revision) -> str:
-        return next(
-            u.id for u in self.updates.values() if revision in u.history
-        )
+    def done_by(self, command_id: str) -> tuple[str, int] | None:
+        """(update id, revision) or ("", version) of a recent command with this id."""
+        return self.recent.get(command_id) if command_id else None
 
     def next_update_id(self) -> str:
         number = len(self.order) + 1
@@ -497,6 +506,7 @@ class Story(Aggregate):
             "created_on": self.created_on.isoformat(),
             "updates": [_update_state(self.updates[uid]) for uid in self.order],
             "versions": [vars(v) for v in self.versions],
+            "recent": [[k, *v] for k, v in self.recent.items()],
         }
 
     @classmethod
@@ -512,15 +522,10 @@ class Story(Aggregate):
         story.updates = {}
         story.order = []
         for u in state["updates"]:
-            story.updates[u["id"]] = UpdateState(
-                id=u["id"], stamp=u["stamp"], status=Status(u["status"]),
-                key_event=u["key_event"], sealed=u["content"], revision=u["revision"],
-                retracted=u["retracted"],
-                history=[Revision(**r) for r in u["history"]],
-                taken_down=u.get("taken_down"), reviewed=list(u.get("reviewed", [])),
-            )
+            story.updates[u["id"]] = _update_from_state(u)
             story.order.append(u["id"])
         story.versions = [PublishedVersion(**v) for v in state["versions"]]
+        story.recent = {k: (uid, n) for k, uid, n in state.get("recent", [])}
         return story
 
 
@@ -533,10 +538,25 @@ def _update_state(update: UpdateState) -> dict[str, Any]:
         "content": update.sealed,
         "revision": update.revision,
         "retracted": update.retracted,
-        "history": [vars(r) for r in update.history],
+        "added": vars(update.added),
+        "last_change": vars(update.last_change) if update.last_change else None,
+        "notes": [vars(r) for r in update.notes],
+        "reviewable": update.reviewable,
         "taken_down": update.taken_down,
         "reviewed": update.reviewed,
     }
+
+
+def _update_from_state(u: dict[str, Any]) -> UpdateState:
+    return UpdateState(
+        id=u["id"], stamp=u["stamp"], status=Status(u["status"]), key_event=u["key_event"],
+        sealed=u["content"], added=Revision(**u["added"]), revision=u["revision"],
+        retracted=u["retracted"], taken_down=u.get("taken_down"),
+        reviewed=list(u.get("reviewed", [])),
+        last_change=Revision(**u["last_change"]) if u.get("last_change") else None,
+        notes=[Revision(**r) for r in u.get("notes", [])],
+        reviewable=list(u.get("reviewable", [])),
+    )
 
 
 def _changed_content(

@@ -47,9 +47,7 @@ def update_view(update: UpdateState) -> dict[str, Any]:
         "retraction": update.retracted,
         "erased": erased,
         "notes": [] if update.taken_down else [
-            {"kind": r.action, "note": r.note, "at": r.at}
-            for r in update.history
-            if r.note and r.action not in ("retracted", "taken-down")
+            {"kind": r.action, "note": r.note, "at": r.at} for r in update.notes
         ],
         "taken_down": {"grounds": update.taken_down["grounds"], "at": update.taken_down["at"]}
         if update.taken_down else None,
