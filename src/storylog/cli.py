@@ -547,10 +547,9 @@ def rebuild(session: Session) -> None:
     """
     app = session.app()
     total = app.recorder.max_notification_id() or 0
-    app.readmodel.drop()
     with click.progressbar(length=total, label="rebuilding read models", file=sys.stderr,
                            show_pos=True) as bar:
-        applied = app.catch_up(progress=bar.update)
+        applied = app.rebuild(progress=bar.update)
     say(f"rebuilt from {applied} events")
 
 

@@ -30,7 +30,7 @@ from storylog.errors import (
     StoreUnavailable,
     VerificationFailed,
 )
-from storylog.projections.readmodel import Decoder, ReadModel
+from storylog.projections.readmodel import Decoder, RawRow, ReadModel
 from storylog.store.backends import env_for, is_postgres
 from storylog.store.mapper import ChainedEventStore, EventMapper, SnapshotMapper
 from storylog.store.sealing import KeyStore, key_id
@@ -134,10 +134,23 @@ class StoryApp(Application[UUID]):
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Bring the read models up to the newest event (pull-based, any backend)."""
-        return self.readmodel.catch_up(
-            lambda start, limit: self.recorder.select_notifications(start, limit),
-            Decoder(self.keys), progress,
-        )
+        return self.readmodel.catch_up(self.raw_rows, Decoder(self.keys), progress)
+
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+        """Drop the read models and fold every event again."""
+        return self.readmodel.rebuild(self.raw_rows, Decoder(self.keys), progress)
+
+    def raw_rows(self, start: int, limit: int) -> list[RawRow]:
+        """Stored events from notification id ``start`` on, read with plain SQL."""
+        assert self.sql is not None
+        table = getattr(self.recorder, "events_table_name", "stored_events")
+        nid = "notification_id" if self.sql.postgres else "rowid"  # SQLite: the rowid
+        rows = self.sql.fetchall(
+            f"SELECT {nid} AS nid, originator_id, originator_version, topic, state "
+            f"FROM {table} WHERE {nid} >= ? ORDER BY {nid} LIMIT ?",
+            (start, limit))
+        return [RawRow(r["nid"], _uuid_text(r["originator_id"]), r["originator_version"],
+                       r["topic"], bytes(r["state"])) for r in rows]
 
     @property
     def chain(self) -> ChainedEventStore:
@@ -403,6 +416,14 @@ class Archive:
         except IntegrityError:
             raise Conflict("a story in the file was written meanwhile; none loaded") from None
         return {slug: len(r) for slug, r in stories.items()}
+
+
+def _uuid_text(value: Any) -> str:
+    """The canonical hyphenated form (SQLite stores 32 hex digits, PostgreSQL a uuid)."""
+    text = str(value)
+    if len(text) == 32:
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    return text
 
 
 def _dump(app: StoryApp, table: str) -> list[tuple[str, ...]]:

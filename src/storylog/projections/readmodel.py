@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import orjson
 from eventsourcing.persistence import Notification, Tracking, TrackingRecorder
@@ -64,6 +64,7 @@ SCHEMA = [
     "CREATE TABLE IF NOT EXISTS rm_reviews (story_id TEXT, update_id TEXT, revision INTEGER, "
     "editor TEXT, recorded_at TEXT, note TEXT, PRIMARY KEY (story_id, update_id, revision))",
 ]
+INDEXES = [statement for statement in SCHEMA if statement.startswith("CREATE INDEX")]
 TABLES = ["rm_stories", "rm_details", "rm_events", "rm_revisions", "rm_versions",
           "rm_sources", "rm_citations", "rm_reviews"]
 # Bump when the tables' shape or meaning changes: the read models are then dropped
@@ -89,6 +90,9 @@ class Record:
 
 def utc_text(iso: str) -> str:
     """A recorded time as fixed-width UTC text, so that text order is time order."""
+    if iso.endswith("+00:00") and len(iso) in (25, 32):  # storylog's own: no parsing
+        base = iso[:-6]
+        return (base if len(base) == 26 else base + ".000000") + "Z"
     moment = datetime.fromisoformat(iso)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
@@ -102,17 +106,29 @@ class Decoder:
         self.keys = keys
         self._classes: dict[str, type] = {}
 
-    def __call__(self, n: Notification) -> Record:
+    def __call__(self, n: Notification | RawRow) -> Record:
+        if isinstance(n, Notification):
+            n = RawRow(n.id, str(n.originator_id), n.originator_version, n.topic, n.state)
         cls = self._classes.get(n.topic)
         if cls is None:
             cls = self._classes[n.topic] = resolve_topic(n.topic)
         record = orjson.loads(n.state)
         state = upcast_state(cls, record, self.keys)
         return Record(
-            cls.__name__, str(n.originator_id), n.originator_version, n.id,
+            cls.__name__, n.story_id, n.position, n.id,
             utc_text(record["recorded_at"]), state["editor"], state["command_id"],
             state["payload"],
         )
+
+
+class RawRow(NamedTuple):
+    """A stored event read with plain SQL: cheaper than the library's Notification."""
+
+    id: int
+    story_id: str
+    position: int
+    topic: str
+    state: bytes
 
 
 class ReadModel:
@@ -159,7 +175,7 @@ class ReadModel:
         return self.tracking.max_tracking_id(TRACKING_NAME) or 0
 
     def catch_up(
-        self, notifications: Callable[[int, int], Sequence[Notification]], decode: Decoder,
+        self, notifications: Callable[[int, int], Sequence[Any]], decode: Decoder,
         progress: Callable[[int], None] | None = None, batch: int = BATCH,
     ) -> int:
         """Apply every event after the tracked position; returns how many were applied."""
@@ -197,6 +213,29 @@ class ReadModel:
         if self.on_erase is not None:  # after the commit: it writes in its own transaction
             for story_id, update_id in writer.erased:
                 self.on_erase(story_id, update_id)
+
+    def rebuild(
+        self, notifications: Callable[[int, int], Sequence[Any]], decode: Decoder,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Drop and refill every table: big batches, secondary indexes made at the end."""
+        with self.sql.transaction() as c:
+            for table in TABLES:
+                c.execute(f"DROP TABLE IF EXISTS {table}")
+            c.execute(
+                f"DELETE FROM {_tracking_table(self.tracking)} WHERE application_name = ?",
+                (TRACKING_NAME,),
+            )
+            for statement in SCHEMA:
+                if statement not in INDEXES:
+                    c.execute(statement)
+        self._source_cache = None
+        decode.keys.preload()
+        applied = self.catch_up(notifications, decode, progress, batch=20_000)
+        with self.sql.transaction() as c:
+            for statement in INDEXES:
+                c.execute(statement)
+        return applied
 
     def drop(self) -> None:
         """Forget every view and the tracked position (`storylog rebuild`)."""
