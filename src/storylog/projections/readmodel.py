@@ -158,12 +158,7 @@ class ReadModel:
             c.execute("SELECT value FROM rm_meta WHERE name = 'version'")
             found = c.fetchone()
             if found is not None and found["value"] != READMODEL_VERSION:
-                for table in TABLES:  # an older shape: rebuild from the events
-                    c.execute(f"DROP TABLE IF EXISTS {table}")
-                c.execute(
-                    f"DELETE FROM {_tracking_table(self.tracking)} WHERE application_name = ?",
-                    (TRACKING_NAME,),
-                )
+                self._reset(c, indexes=True)  # an older shape: rebuilt from the events
             for statement in SCHEMA:
                 c.execute(statement)
             c.execute("INSERT INTO rm_meta VALUES ('version', ?) ON CONFLICT (name) "
@@ -220,15 +215,7 @@ class ReadModel:
     ) -> int:
         """Drop and refill every table: big batches, secondary indexes made at the end."""
         with self.sql.transaction() as c:
-            for table in TABLES:
-                c.execute(f"DROP TABLE IF EXISTS {table}")
-            c.execute(
-                f"DELETE FROM {_tracking_table(self.tracking)} WHERE application_name = ?",
-                (TRACKING_NAME,),
-            )
-            for statement in SCHEMA:
-                if statement not in INDEXES:
-                    c.execute(statement)
+            self._reset(c, indexes=False)
         self._source_cache = None
         decode.keys.preload()
         applied = self.catch_up(notifications, decode, progress, batch=20_000)
@@ -238,15 +225,19 @@ class ReadModel:
         return applied
 
     def drop(self) -> None:
-        """Forget every view and the tracked position (`storylog rebuild`)."""
+        """Forget every view and the tracked position; the next catch-up refills them."""
         with self.sql.transaction() as c:
-            for table in TABLES:
-                c.execute(f"DELETE FROM {table}")
-            c.execute(
-                f"DELETE FROM {_tracking_table(self.tracking)} WHERE application_name = ?",
-                (TRACKING_NAME,),
-            )
+            self._reset(c, indexes=True)
         self._source_cache = None
+
+    def _reset(self, c: Any, *, indexes: bool) -> None:
+        for table in TABLES:
+            c.execute(f"DROP TABLE IF EXISTS {table}")
+        c.execute(f"DELETE FROM {_tracking_table(self.tracking)} WHERE application_name = ?",
+                  (TRACKING_NAME,))
+        for statement in SCHEMA:
+            if indexes or statement not in INDEXES:
+                c.execute(statement)
 
     # -- sources ----------------------------------------------------------------
 
