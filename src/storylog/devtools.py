@@ -75,6 +75,10 @@ def renderings(sample: Path) -> dict[str, bytes]:
                     out[f"{name}.md"] = diff_markdown(result).encode()
                     out[f"{name}.json"] = js(result)
                     out[f"{name}.patch"] = unified_patch(views, slug, n, n + 1).encode()
+            from storylog.site import SiteOptions, render_sites
+
+            files, _ = render_sites(views, None, SiteOptions(checkpoint=False))
+            out.update({f"site/{p}": d for p, d in files.items()})
             listed = source_list(views)
             out["sources.json"] = js(listed)
             for s in listed:

@@ -36,7 +36,8 @@ DEFAULT_GAZETTEER: dict[str, tuple[SourceKind, tuple[str, ...]]] = {
 def source_key(name: str) -> str:
     decomposed = unicodedata.normalize("NFKD", name.casefold())
     letters = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.sub(r"[^0-9a-z]+", " ", letters.replace("'", "").replace("’", "")).strip()
+    # Letters of any script count (Генштаб has a key); punctuation and spacing do not.
+    return re.sub(r"[\W_]+", " ", letters.replace("'", "").replace("’", "")).strip()
 
 
 _KNOWN: dict[str, tuple[str, SourceKind]] = {}

@@ -69,7 +69,7 @@ TABLES = ["rm_stories", "rm_details", "rm_events", "rm_revisions", "rm_versions"
           "rm_sources", "rm_citations", "rm_reviews"]
 # Bump when the tables' shape or meaning changes: the read models are then dropped
 # and rebuilt from the events on first use.
-READMODEL_VERSION = 2
+READMODEL_VERSION = 3
 SCHEMA_META = [
     "CREATE TABLE IF NOT EXISTS rm_meta (name TEXT PRIMARY KEY, value INTEGER)",
 ]
@@ -372,9 +372,12 @@ class _Writer:
                             if f not in ("body", "sources", "media"))
             self.c.execute("UPDATE rm_events SET changed = ? WHERE story_id = ? AND "
                            "position = ?", (kept, story_id, row["position"]))
-        self.c.execute("DELETE FROM rm_sources WHERE source_key NOT IN "
+        # Sources cited nowhere any more go (a confidential name may live only here);
+        # names merged into another source stay, so the merge still applies.
+        self.c.execute("DELETE FROM rm_sources WHERE merged_into IS NULL AND source_key NOT IN "
                        "(SELECT source_key FROM rm_citations) AND source_key NOT IN "
-                       "(SELECT via FROM rm_citations WHERE via IS NOT NULL)")
+                       "(SELECT via FROM rm_citations WHERE via IS NOT NULL) AND source_key "
+                       "NOT IN (SELECT merged_into FROM rm_sources WHERE merged_into IS NOT NULL)")
         self.model._source_cache = None
 
     def _next_revision(self, story_id: str, update_id: str) -> int:

@@ -1,0 +1,102 @@
+"""`storylog serve`: preview a story's public site on localhost.
+
+Pages are rendered in memory, exactly as `storylog export` would write them, and
+rendered again when the story has changed since (a new event or checkpoint).
+"""
+
+from __future__ import annotations
+
+import http.server
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from storylog.app.service import StoryApp
+from storylog.projections.queries import Views
+from storylog.site.model import SiteOptions
+from storylog.site.render import CSP, latest_checkpoint_of, render_site
+
+TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".atom": "application/atom+xml; charset=utf-8",
+}
+
+
+class Preview:
+    """The site of one story, kept current with the store."""
+
+    def __init__(self, app: StoryApp, slug: str, options: SiteOptions):
+        self.app = app
+        self.slug = slug
+        self.options = options
+        self._key: Any = None
+        self._files: dict[str, bytes] = {}
+
+    def files(self) -> dict[str, bytes]:
+        views = Views(self.app)  # catches the read models up
+        story_id = views.story(self.slug)["story_id"]
+        key = (views.head_position(story_id), len(views.versions(self.slug)),
+               latest_checkpoint_of(views, self.options))
+        if key != self._key:
+            self._files = render_site(views, self.slug, self.options)
+            self._key = key
+        return self._files
+
+
+def handler(files: Callable[[], dict[str, bytes]]) -> type[http.server.BaseHTTPRequestHandler]:
+    class Handler(http.server.BaseHTTPRequestHandler):
+        server_version = "storylog-preview"
+
+        def do_GET(self) -> None:
+            self._respond(body=True)
+
+        def do_HEAD(self) -> None:
+            self._respond(body=False)
+
+        def _respond(self, *, body: bool) -> None:
+            path = unquote(urlsplit(self.path).path).lstrip("/")
+            if path == "" or path.endswith("/"):
+                path += "index.html"
+            try:
+                site = files()
+            except Exception as error:  # show the problem in the browser, keep serving
+                self._send(500, "text/plain; charset=utf-8",
+                           f"storylog could not render the site: {error}\n".encode(), body)
+                return
+            if path not in site and f"{path}/index.html" in site:
+                self.send_response(301)
+                self.send_header("Location", f"/{path}/")
+                self.end_headers()
+                return
+            if path not in site:
+                self._send(404, "text/plain; charset=utf-8", b"not found\n", body)
+                return
+            suffix = path[path.rfind("."):] if "." in path else ""
+            self._send(200, TYPES.get(suffix, "application/octet-stream"), site[path], body)
+
+        def _send(self, code: int, kind: str, data: bytes, body: bool) -> None:
+            self.send_response(code)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Content-Security-Policy", CSP)
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.send_header("Referrer-Policy", "no-referrer")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            if body:
+                self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # a preview: the terminal stays quiet
+
+    return Handler
+
+
+def preview_server(app: StoryApp, slug: str, options: SiteOptions,
+                   port: int) -> http.server.HTTPServer:
+    """A server on 127.0.0.1:``port`` (0: any free port); renders once before returning,
+    so that a story that cannot be shown fails here, not in the browser."""
+    preview = Preview(app, slug, options)
+    preview.files()
+    return http.server.HTTPServer(("127.0.0.1", port), handler(preview.files))
