@@ -139,8 +139,16 @@ def parse_source(spec: str) -> dict[str, Any]:
 
 def run(cli: click.Group, argv: list[str] | None = None) -> NoReturn:
     """Run the command line; every failure ends as one line on stderr and an exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    for number, arg in enumerate(args, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            say(f"Error: argument {number} is not valid UTF-8; set a UTF-8 locale or pass "
+                "the text through standard input with --text -")
+            sys.exit(1)
     try:
-        result = cli.main(args=argv, prog_name="storylog", standalone_mode=False)
+        result = cli.main(args=args, prog_name="storylog", standalone_mode=False)
     except click.exceptions.Abort:
         say("Aborted.")
         sys.exit(1)

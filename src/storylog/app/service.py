@@ -134,7 +134,17 @@ class StoryApp(Application[UUID]):
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Bring the read models up to the newest event (pull-based, any backend)."""
-        return self.readmodel.catch_up(self.raw_rows, Decoder(self.keys), progress)
+        applied = self.readmodel.catch_up(self.raw_rows, Decoder(self.keys), progress)
+        self._finish_erasures()
+        return applied
+
+    def _finish_erasures(self) -> None:
+        """Destroy any key an erasure left behind (a crash after the read models saw it)."""
+        assert self.sql is not None
+        for row in self.sql.fetchall("SELECT story_id, update_id FROM rm_revisions "
+                                     "WHERE action = 'taken-down' AND erased = 1"):
+            if self.keys.get(key_id(row["story_id"], row["update_id"])) is not None:
+                self._destroy_key(row["story_id"], row["update_id"])
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Drop the read models and fold every event again."""
@@ -181,6 +191,8 @@ class StoryApp(Application[UUID]):
         result and triggers nothing, so a re-run after a crash does not write twice.
         """
         _check_editor(editor)
+        if command_id:
+            self._refuse_old_command(slug, command_id)
         command_id = command_id or _new_id()
         for attempt in range(RETRIES):
             story = self.story(slug)
@@ -196,6 +208,21 @@ class StoryApp(Application[UUID]):
                 continue
             return result
         raise Conflict(f"{slug} is changing too fast to save; try again")
+
+    def _refuse_old_command(self, slug: str, command_id: str) -> None:
+        """A command id the story has since forgotten (only the last 1,000 are kept in
+        the aggregate) may still be in the read models: never write it twice."""
+        story = self.story(slug)
+        if story.done_by(command_id) is not None:
+            return  # recent: the command itself returns what it did
+        assert self.sql is not None
+        self.catch_up()
+        rows = self.sql.fetchall(
+            "SELECT position FROM rm_events WHERE story_id = ? AND command_id = ?",
+            (str(story.id), command_id))
+        if rows:
+            raise RefusedInput(f"command {command_id} was already applied to {slug} "
+                               f"(event {rows[0]['position']}); it is not written twice")
 
     # -- reading --------------------------------------------------------------
 

@@ -68,7 +68,7 @@ class SourceRegistry(Aggregate):
 
     def merge(self, payload: SourcesMergedPayload, *, editor: str, command_id: str) -> None:
         source, into = source_key(payload.source), source_key(payload.into)
-        if source == into:
+        if self.resolve(source) == self.resolve(into):
             raise RefusedInput(f"{payload.source!r} and {payload.into!r} are already one source")
         if self.resolve(into) == source:
             raise RefusedInput(

@@ -194,6 +194,9 @@ class ReadModel:
         """Apply events and advance the tracked position, in one transaction."""
         try:
             with self.sql.transaction() as c:
+                # Write first: on SQLite this takes the write lock (waiting for another
+                # writer) before any read, so a commit elsewhere cannot make it fail.
+                c.execute("UPDATE rm_meta SET value = value WHERE name = 'version'")
                 writer = _Writer(c, self)
                 for record in records:
                     writer.fold(record)

@@ -1,17 +1,51 @@
-"""Canonical bytes (RFC 8785) and the SHA-256 that chains a story's events."""
+"""Canonical bytes (RFC 8785) and the SHA-256 that chains a story's events.
+
+``rfc8785`` is the reference, but it is pure Python (about 75 µs for one of our
+rows). For what storylog hashes, orjson with sorted keys gives the same bytes in
+under a microsecond: RFC 8785 and orjson serialise strings identically (checked
+for every code point in tests), and differ only in how they order keys outside
+ASCII and in numbers storylog never hashes (floats, integers beyond 2^53). So the
+fast path is taken only when every key is ASCII and every number a safe integer;
+anything else goes to ``rfc8785``.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from typing import Any
 
+import orjson
 import rfc8785
 
 GENESIS = "0" * 64
+SAFE_INTEGER = 2**53 - 1
 
 
 def canonical(value: Any) -> bytes:
+    if _fast_path_agrees(value):
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
     return rfc8785.dumps(value)
+
+
+def _fast_path_agrees(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, inner in item.items():
+                if not (isinstance(key, str) and key.isascii()):
+                    return False
+                stack.append(inner)
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        elif isinstance(item, bool) or item is None or isinstance(item, str):
+            continue
+        elif isinstance(item, int):
+            if abs(item) > SAFE_INTEGER:
+                return False
+        else:
+            return False  # floats and anything else: the reference decides
+    return True
 
 
 def sha256_hex(value: Any) -> str:

@@ -59,8 +59,10 @@ def parse_lines(lines: Iterable[bytes | str]) -> list[dict[str, Any]]:
         try:
             line = orjson.loads(raw)
             _check_line(line)
-        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError,
+                AttributeError) as error:
             raise RefusedInput(f"line {number} is not a storylog event: {error}") from None
+        line.pop("content", None)  # for people and schema checks only: not kept in memory
         parsed.append(line)
     if not parsed:
         raise RefusedInput("the file holds no events")
@@ -68,15 +70,27 @@ def parse_lines(lines: Iterable[bytes | str]) -> list[dict[str, Any]]:
 
 
 def _check_line(line: Any) -> None:
-    if not isinstance(line, dict) or not isinstance(line["record"], dict):
+    if not isinstance(line, dict) or not isinstance(line.get("record"), dict):
         raise ValueError("expected a JSON object with a record")
+    for field in ("story", "story_id", "topic"):
+        if not isinstance(line.get(field), str) or not line[field]:
+            raise ValueError(f"{field} must be a non-empty string")
     UUID(line["story_id"])
-    if not isinstance(line["position"], int) or not isinstance(line["topic"], str):
-        raise ValueError("position must be a number and topic a string")
+    position = line.get("position")
+    if not isinstance(position, int) or isinstance(position, bool) or position < 1:
+        raise ValueError("position must be a whole number from 1")
     if not line["topic"].startswith("storylog."):
         raise ValueError(f"unknown event topic {line['topic']!r}")
+    if "key" in line and not isinstance(line["key"], str):
+        raise ValueError("key must be hex text")
     if "key" in line:
         bytes.fromhex(line["key"])
+    sealed = line["record"].get("sealed")
+    if sealed is not None and not (
+        isinstance(sealed, dict)
+        and all(isinstance(sealed.get(k), str) for k in ("key", "nonce", "box"))
+    ):
+        raise ValueError("record.sealed must hold key, nonce and box")
 
 
 def rows_of(lines: list[dict[str, Any]]) -> dict[str, list[StoredEvent]]:
