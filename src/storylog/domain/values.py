@@ -62,7 +62,8 @@ HttpUrl = Annotated[str, AfterValidator(_http_url)]
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Built on first use: a command builds only the validators it needs (start-up time).
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class SourceKind(StrEnum):
