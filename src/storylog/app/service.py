@@ -77,7 +77,7 @@ class StoryApp(Application[UUID]):
 
     def construct_snapshot_store(self) -> EventStore[UUID]:
         recorder = self.factory.aggregate_recorder(purpose="snapshots")
-        return EventStore(mapper=SnapshotMapper(self.keys), recorder=recorder)
+        return EventStore(mapper=SnapshotMapper(self.events), recorder=recorder)
 
     def _take_snapshots(self, processing_event: Any) -> None:
         """One snapshot per story per save, at the newest interval crossed.

@@ -82,6 +82,9 @@ class UpdateState:
     last_change: Revision | None = None
     notes: list[Revision] = field(default_factory=list)  # changes with a public note
     reviewable: list[int] = field(default_factory=list)  # revisions the desk signs off
+    # Where each part of the content was last set (event positions): snapshots keep
+    # these references instead of the text, and the text is read back when needed.
+    content_at: dict[str, int] = field(default_factory=dict)
     @property
     def content(self) -> UpdateContent | None:
         """The body, sources and media, or None once erased."""
@@ -157,7 +160,9 @@ class Story(Aggregate):
             added = Revision(1, "added", self.editor, self.recorded_at,
                              self.originator_version, None, self.command_id)
             story.updates[p.update_id] = UpdateState(
-                p.update_id, p.stamp, p.status, p.key_event, p.content, added)
+                p.update_id, p.stamp, p.status, p.key_event, p.content, added,
+                content_at=dict.fromkeys(("body", "sources", "media"),
+                                         self.originator_version))
             story.order.append(p.update_id)
             story.remember(self.command_id, p.update_id, 1)
 
@@ -181,6 +186,10 @@ class Story(Aggregate):
             if p.key_event is not None:
                 update.key_event = p.key_event
             update.sealed = _changed_content(update.content, p.content)
+            if p.content is not None:
+                for part in ("body", "sources", "media"):
+                    if getattr(p.content, part) is not None:
+                        update.content_at[part] = self.originator_version
             update.revision += 1
             update.record(
                 Revision(update.revision, p.kind.value, self.editor, self.recorded_at,
@@ -242,6 +251,7 @@ class Story(Aggregate):
                                  "by": self.editor}
             if p.erase:
                 update.sealed = None
+                update.content_at = {}
             update.record(Revision(update.revision, "taken-down", self.editor,
                                    self.recorded_at, self.originator_version, None,
                                    self.command_id))
@@ -535,7 +545,7 @@ def _update_state(update: UpdateState) -> dict[str, Any]:
         "stamp": update.stamp,
         "status": update.status.value,
         "key_event": update.key_event,
-        "content": update.sealed,
+        "content_at": update.content_at,
         "revision": update.revision,
         "retracted": update.retracted,
         "added": vars(update.added),
@@ -550,7 +560,8 @@ def _update_state(update: UpdateState) -> dict[str, Any]:
 def _update_from_state(u: dict[str, Any]) -> UpdateState:
     return UpdateState(
         id=u["id"], stamp=u["stamp"], status=Status(u["status"]), key_event=u["key_event"],
-        sealed=u["content"], added=Revision(**u["added"]), revision=u["revision"],
+        sealed=u.get("content"), added=Revision(**u["added"]), revision=u["revision"],
+        content_at=dict(u.get("content_at") or {}),
         retracted=u["retracted"], taken_down=u.get("taken_down"),
         reviewed=list(u.get("reviewed", [])),
         last_change=Revision(**u["last_change"]) if u.get("last_change") else None,

@@ -157,36 +157,43 @@ class ChainedEventStore(EventStore[UUID]):
         return str(self.mapper.transcoder.decode(rows[0].state)["hash"])
 
 
-class SealedSnapshotContent:
-    """An update's content inside a snapshot, decrypted only when looked at."""
+class ContentFromEvents:
+    """An update's content in a story loaded from a snapshot: read back from the
+    events that last set each part (at most three rows), only when looked at."""
 
-    __slots__ = ("envelope", "keys")
+    __slots__ = ("content_at", "events", "story")
 
-    def __init__(self, envelope: Envelope, keys: KeyStore):
-        self.envelope = envelope
-        self.keys = keys
+    def __init__(self, story: UUID, content_at: dict[str, int], events: EventStore[UUID]):
+        self.story = story
+        self.content_at = content_at
+        self.events = events
 
     def open(self) -> UpdateContent | None:
-        plain = self.keys.open(self.envelope)
-        return None if plain is None else UpdateContent.model_validate(plain)
+        parts: dict[str, Any] = {}
+        for position in sorted(set(self.content_at.values())):
+            event = next(iter(self.events.get(self.story, gt=position - 1, lte=position)))
+            content = cast(Story.Event, event).payload.content
+            if content is None:
+                return None  # erased
+            for part, at in self.content_at.items():
+                if at == position:
+                    parts[part] = getattr(content, part)
+        return UpdateContent.model_construct(**parts)
 
 
 class SnapshotMapper(Mapper[UUID]):
-    """Snapshots hold ``Story.to_state()`` with every update's content sealed."""
+    """Snapshots hold ``Story.to_state()``: no update text, only where to find it."""
 
-    def __init__(self, keys: KeyStore):
+    def __init__(self, events: EventStore[UUID]):
         super().__init__(transcoder=OrjsonTranscoder())
-        self.keys = keys
+        self.events = events
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         snapshot = cast(Story.Snapshot, domain_event)
-        state = dict(snapshot.state)
-        story = str(snapshot.originator_id)
-        state["updates"] = [self._seal(story, u) for u in state["updates"]]
         record = {
             "topic": snapshot.topic,
             "taken_at": snapshot.timestamp.isoformat(),
-            "state": state,
+            "state": snapshot.state,
         }
         return StoredEvent(
             originator_id=snapshot.originator_id,
@@ -195,24 +202,13 @@ class SnapshotMapper(Mapper[UUID]):
             state=self.transcoder.encode(record),
         )
 
-    def _seal(self, story: str, update: dict[str, Any]) -> dict[str, Any]:
-        content = update["content"]
-        if isinstance(content, SealedSnapshotContent):
-            sealed: Envelope | None = content.envelope
-        elif content is None:
-            sealed = None
-        else:
-            sealed = self.keys.seal(
-                key_id(story, update["id"]), content.model_dump(mode="json")
-            )
-        return {**update, "content": sealed}
-
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         record = self.transcoder.decode(stored_event.state)
         state = record["state"]
+        story = _uuid(stored_event.originator_id)
         for update in state["updates"]:
-            if update["content"] is not None:
-                update["content"] = SealedSnapshotContent(update["content"], self.keys)
+            at = update.get("content_at")
+            update["content"] = ContentFromEvents(story, at, self.events) if at else None
         cls = resolve_topic(stored_event.topic)
         snapshot = object.__new__(cls)
         object.__setattr__(
