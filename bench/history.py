@@ -47,6 +47,7 @@ from storylog.domain.payloads import (
 )
 from storylog.domain.story import Story, story_id
 from storylog.domain.values import ChangeKind, ContentChange, Status, UpdateContent
+from storylog.errors import RefusedInput
 
 SEED = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "pokrovsk-live.txt"
 SNAPSHOT_INTERVAL = StoryApp.snapshotting_intervals[Story]
@@ -77,11 +78,13 @@ FALLBACK_TEXT = (
     "reported to be operating along the main road. Civilians were evacuated overnight from "
     "two districts. The mayor urged the remaining residents to leave."
 )
-# Copy edits of the kind the seed needs: spelling and style, never a fact.
+# Copy edits of the kind the seed needs: spelling and style, never a fact (no number,
+# name, date, negation, attribution or quotation changes).
 COPY_EDITS = [
-    ("percent", "per cent"), ("per cent", "percent"), ("  ", " "), ("—", " - "),
-    ("“", '"'), ("”", '"'), ("toward", "towards"), ("towards", "toward"),
-    ("said", "said,"), (" and ", " & "), (" & ", " and "),
+    ("toward", "towards"), ("towards", "toward"), ("—", " — "), (" — ", "—"),
+    (", and ", " and "), (" and ", ", and "), ("  ", " "), ("city", "town"),
+    ("situation", "position"), ("very ", ""), ("reinforcing", "strengthening"),
+    ("practically", "virtually"), ("growing", "mounting"), ("units", "formations"),
 ]
 EDIT_KINDS = [  # (kind, weight)
     ("copy-edit", 40), ("update", 30), ("clarification", 10), ("correction", 15),
@@ -109,6 +112,7 @@ class BuildReport:
     retractions: int = 0
     publishes: int = 0
     edit_kinds: dict[str, int] = field(default_factory=dict)
+    copy_edits_refiled: int = 0  # refused by the stealth-edit policy, filed as updates
     body_chars_min: int = 10**9
     body_chars_max: int = 0
     revisions: int = 0
@@ -156,13 +160,17 @@ class Writer:
             text = text[:1500].rsplit(" ", 1)[0].rstrip(",;:")
         return text
 
-    def copy_edit(self, old: str) -> str:
+    def copy_edit(self, old: str) -> str | None:
+        """A style fix that changes no fact, or None if none applies to this text."""
         for a, b in self.rng.sample(COPY_EDITS, len(COPY_EDITS)):
-            if a in old and a != b:
-                i = old.find(a, self.rng.randrange(len(old)))
-                i = i if i >= 0 else old.find(a)
-                return self.fit(old[:i] + b + old[i + len(a):])
-        return old[:-1] + ";" if old.endswith(".") else old + "."
+            if a not in old:
+                continue
+            i = old.find(a, self.rng.randrange(len(old)))
+            i = i if i >= 0 else old.find(a)
+            new = old[:i] + b + old[i + len(a):]
+            if new.strip() != old:
+                return new
+        return None
 
     def extend(self, old: str) -> str:
         """An update: one new sentence, the oldest sentence dropped if it grows too long."""
@@ -179,7 +187,7 @@ class Writer:
         parts = re.split(r"(?<=\.)\s+", old)
         parts[self.rng.randrange(len(parts))] = self.rng.choice(self.pool)
         new = self.fit(" ".join(parts))
-        return new if new != old else self.copy_edit(old)
+        return new if new != old else self.body()
 
 
 def build_story(
@@ -293,7 +301,7 @@ def build_story(
         catch_up()
         report.read_model_catch_up_s = time.perf_counter() - folded
     report.updates = len(story.updates)
-    report.revisions = sum(len(u.history) for u in story.updates.values())
+    report.revisions = sum(u.revision for u in story.updates.values())
     report.seconds = time.perf_counter() - started
     app.close()
     report.db_bytes = sum(
@@ -316,8 +324,10 @@ def _edit(
     kind = rng.choices([k for k, _ in EDIT_KINDS], [wt for _, wt in EDIT_KINDS])[0]
     status = None
     note = None
+    body = w.copy_edit(old.body) if kind == "copy-edit" else None
+    if kind == "copy-edit" and body is None:
+        kind = "update"  # nothing to tidy in this text without touching a fact
     if kind == "copy-edit":
-        body = w.copy_edit(old.body)
         reason = "style"
     elif kind == "update":
         if update.status is Status.UNVERIFIED and rng.random() < 0.3:
@@ -335,13 +345,27 @@ def _edit(
         }[kind]
     while body is not None and body.strip() == old.body:
         body = w.body()
-    payload = UpdateEditedPayload(
-        update_id=uid, base_revision=update.revision, kind=ChangeKind(kind), reason=reason,
-        note=note,
-        status=status,
-        content=None if body is None else ContentChange.model_validate({"body": body}),
-    )
-    story.edit_update(payload, editor=editor, command_id=command_id)
+
+    def edit(kind: str, body: str | None) -> None:
+        story.edit_update(
+            UpdateEditedPayload(
+                update_id=uid, base_revision=update.revision, kind=ChangeKind(kind),
+                reason=reason, note=note, status=status,
+                content=None if body is None else ContentChange.model_validate({"body": body}),
+            ),
+            editor=editor, command_id=command_id,
+        )
+
+    try:
+        edit(kind, body)
+    except RefusedInput:
+        if kind != "copy-edit":
+            raise
+        # storylog's stealth-edit policy saw a fact change in this tidy-up of a
+        # published update: file it as an update instead, as an editor would.
+        kind, reason, body = "update", "new information", w.extend(old.body)
+        edit(kind, body)
+        report.copy_edits_refiled += 1
     report.edits += 1
     report.edit_kinds[kind] = report.edit_kinds.get(kind, 0) + 1
     if body is not None:

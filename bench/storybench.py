@@ -156,6 +156,20 @@ class Bench:
     def note(self, line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
+    def wait_idle(self, what: str) -> float:
+        """With --wait-idle, wait (up to that many seconds) for a quiet machine; the 1-min load."""
+        load = machine.load_average()[:1] or [0.0]
+        deadline = time.monotonic() + (self.args.wait_idle or 0)
+        told = False
+        while load[0] >= self.args.idle_load and time.monotonic() < deadline:
+            if not told:
+                self.note(f"waiting for the machine to go quiet before {what} "
+                          f"(1-min load {load[0]:.2f}) ...")
+                told = True
+            time.sleep(5)
+            load = machine.load_average()[:1] or [0.0]
+        return load[0]
+
     # 0. what a process costs before it touches a database
     def process_floor(self) -> dict[str, Any]:
         env = child_env()
@@ -169,7 +183,7 @@ class Bench:
                 "import storylog.cli, storylog.app.commands, storylog.store.sqlite_factory",
             ],
         }
-        floor = {}
+        floor: dict[str, Any] = {"load_1min_before": self.wait_idle("the process floor")}
         for name, argv in probes.items():
             runs = [checked(argv, env, name).seconds for _ in range(self.cfg["floor_runs"])]
             floor[name] = summary(runs)
@@ -186,6 +200,7 @@ class Bench:
         env = child_env(db)
         runs: list[dict[str, Any]] = []
         snapshots_before = count_rows(db, "stored_snapshots")
+        load_before = self.wait_idle(f"the adds at {size:,} events")
         self.note(f"timing {self.cfg['runs']} `storylog add` at {size:,} events of history ...")
         for i in range(self.cfg["runs"]):
             text = self.writer.body()
@@ -208,6 +223,7 @@ class Bench:
         snap = [r["seconds"] * 1000 for r in runs if r["took_snapshot"]]
         return {
             "history": size, "first_position": size + 1, "last_position": size + len(runs),
+            "load_1min_before": load_before, "load_1min_after": machine.load_average()[:1],
             **stats,
             "median_ms_without_snapshot_runs": summary(plain)["median_ms"] if plain else None,
             "snapshot_runs_ms": snap,
@@ -238,6 +254,7 @@ class Bench:
         runs: list[dict[str, Any]] = []
         for k in range(self.cfg["load_runs"]):
             dst = self.tmp / f"loaded-{k}.db"
+            load_before = self.wait_idle(f"load run {k + 1}")
             self.note(f"timing `storylog load` of {events:,} events (run {k + 1}) ...")
             result = checked(
                 [self.storylog, "--db", str(dst), "load", str(ndjson)], child_env(),
@@ -253,7 +270,7 @@ class Bench:
             runs.append({
                 "seconds": result.seconds, "events_per_s": events / result.seconds,
                 "cpu_s": result.cpu_user + result.cpu_sys, "max_rss_mib": result.max_rss_mib,
-                "verified_after_load": verified,
+                "verified_after_load": verified, "load_1min_before": load_before,
             })
             for p in dst.parent.glob(dst.name + "*"):
                 p.unlink()
@@ -282,6 +299,7 @@ class Bench:
                     state=orjson.dumps(line["record"]),
                 ))
         db = self.tmp / "floor.db"
+        load_before = self.wait_idle("the floor insert")
         app = StoryApp(str(db))  # the same tables and pragmas (WAL, synchronous=FULL)
         started = time.perf_counter()
         app.recorder.insert_events(rows)
@@ -291,7 +309,8 @@ class Bench:
             raise BenchError("the floor insert lost rows")
         for p in db.parent.glob(db.name + "*"):
             p.unlink()
-        return {"seconds": seconds, "events_per_s": events / seconds}
+        return {"seconds": seconds, "events_per_s": events / seconds,
+                "load_1min_before": load_before}
 
     # -- profiles ------------------------------------------------------------------
 
@@ -458,6 +477,8 @@ def report(out: dict[str, Any]) -> list[str]:
     L.append("Process floor (no database), median of "
              f"{out['config']['floor_runs']} runs")
     for name, s in out["process_floor"].items():
+        if not isinstance(s, dict):
+            continue
         L.append(f"  {name:<40} {s['median_ms']:>7.1f} ms  (min {s['min_ms']:.1f})")
     L.append("")
     runs = out["config"]["runs"]
@@ -478,6 +499,8 @@ def report(out: dict[str, Any]) -> list[str]:
             f"{a['max_rss_median_mib']:>4.0f} MiB"
             f"   {verdict(a['median_ms'] < TARGET_ADD_MS):<10}   {ratio_verdict}"
         )
+    L.append("  1-min load average before each: " + ", ".join(
+        f"{a['history']:,}: {a['load_1min_before']:.2f}" for a in out["add"]))
     L.append(f"  (history N means positions N+1 .. N+{runs} were added; 'snapshot run' is the "
              f"add that lands on a multiple of {history.SNAPSHOT_INTERVAL} and takes one; "
              "cpu (user+sys) and rss are the process's own, medians)")
@@ -492,7 +515,8 @@ def report(out: dict[str, Any]) -> list[str]:
             "; loaded story verifies" if r["verified_after_load"]
             else "; LOADED STORY FAILS verify")
         L.append(f"  run {i}: {r['seconds']:6.2f} s  {r['events_per_s']:>9,.0f} events/s  "
-                 f"(cpu {r['cpu_s']:.1f} s, rss {r['max_rss_mib']:.0f} MiB{ver})")
+                 f"(cpu {r['cpu_s']:.1f} s, rss {r['max_rss_mib']:.0f} MiB{ver}; "
+                 f"load before {r['load_1min_before']:.2f})")
     L.append(f"  median: {ld['median_events_per_s']:>9,.0f} events/s   "
              f"{verdict(ld['median_events_per_s'] >= TARGET_LOAD_EPS)}")
     fl = ld["floor_insert_events"]
@@ -536,6 +560,11 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true",
                         help="also profile one add at the largest history and one load")
     parser.add_argument("--keep", action="store_true", help="keep the temporary databases")
+    parser.add_argument("--wait-idle", type=float, default=0, metavar="SECONDS",
+                        help="before each timed phase, wait up to SECONDS for the 1-min load "
+                        "average to drop below --idle-load (for shared machines)")
+    parser.add_argument("--idle-load", type=float, default=0.5, metavar="LOAD",
+                        help="what --wait-idle counts as quiet (default 0.5)")
     parser.add_argument("--tmp", help="where to make the temporary directory")
     parser.add_argument("--storylog", default=str(Path(sys.executable).parent / "storylog"),
                         help="the console script to time (default: beside this Python)")
@@ -559,8 +588,11 @@ def main() -> int:
     out["report"] = lines
     target = Path(args.output)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(out, indent=2, default=str) + "\n", encoding="utf-8")
-    print(f"\nwrote {target}", flush=True)
+    text = json.dumps(out, indent=2, default=str) + "\n"
+    target.write_text(text, encoding="utf-8")
+    by_mode = target.with_name(f"{target.stem}-{out['mode']}{target.suffix}")
+    by_mode.write_text(text, encoding="utf-8")  # a quick run does not hide the last full one
+    print(f"\nwrote {target} and {by_mode.name}", flush=True)
     return 0
 
 

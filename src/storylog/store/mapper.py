@@ -31,7 +31,7 @@ from eventsourcing.utils import get_topic, resolve_topic
 from storylog.domain.story import Story
 from storylog.domain.values import UpdateContent
 from storylog.store.canonical import GENESIS, event_hash
-from storylog.store.sealing import Envelope, KeyStore, key_id
+from storylog.store.sealing import KeyStore, key_id
 from storylog.store.transcoder import OrjsonTranscoder
 
 
