@@ -47,7 +47,9 @@ def _names(text: str) -> Counter[str]:
     found: Counter[str] = Counter()
     for m in CAPITALISED.finditer(text):
         phrase = m.group(0)
-        at_start = bool(SENTENCE_START.search(text[: m.start()]))
+        # Only the few characters before the word decide (a rescan would be quadratic).
+        at_start = bool(SENTENCE_START.search(text[max(0, m.start() - 3): m.start()])) \
+            or m.start() == 0
         if at_start and " " not in phrase:
             continue
         if at_start:

@@ -53,6 +53,7 @@ SCHEMA = [
     "key_event INTEGER, body TEXT, sources TEXT, media TEXT, note TEXT, erased INTEGER, "
     "PRIMARY KEY (story_id, update_id, revision))",
     "CREATE INDEX IF NOT EXISTS rm_revisions_position ON rm_revisions (story_id, position)",
+    "CREATE INDEX IF NOT EXISTS rm_revisions_action ON rm_revisions (action)",
     "CREATE TABLE IF NOT EXISTS rm_versions (story_id TEXT, version INTEGER, position INTEGER, "
     "recorded_at TEXT, editor TEXT, note TEXT, head TEXT, PRIMARY KEY (story_id, version))",
     "CREATE TABLE IF NOT EXISTS rm_sources (source_key TEXT PRIMARY KEY, name TEXT, kind TEXT, "
@@ -69,7 +70,7 @@ TABLES = ["rm_stories", "rm_details", "rm_events", "rm_revisions", "rm_versions"
           "rm_sources", "rm_citations", "rm_reviews"]
 # Bump when the tables' shape or meaning changes: the read models are then dropped
 # and rebuilt from the events on first use.
-READMODEL_VERSION = 3
+READMODEL_VERSION = 4
 SCHEMA_META = [
     "CREATE TABLE IF NOT EXISTS rm_meta (name TEXT PRIMARY KEY, value INTEGER)",
 ]

@@ -75,7 +75,12 @@ def _check_line(line: Any) -> None:
     for field in ("story", "story_id", "topic"):
         if not isinstance(line.get(field), str) or not line[field]:
             raise ValueError(f"{field} must be a non-empty string")
-    UUID(line["story_id"])
+    from storylog.domain.story import story_id
+
+    if UUID(line["story_id"]) != story_id(line["story"]) and not line["story"].startswith(
+        "story "
+    ):
+        raise ValueError(f"story {line['story']!r} does not match its story_id")
     position = line.get("position")
     if not isinstance(position, int) or isinstance(position, bool) or position < 1:
         raise ValueError("position must be a whole number from 1")
