@@ -82,7 +82,7 @@ FULL: dict[str, Any] = {
     "s4_runs": 15, "s4_plain_runs": 5,
     "s5_stories": 1000, "s5_events": 1000, "s5_bases": 10, "s5_runs": 3, "s5_floor_runs": 5,
     "s5_verify_sample": 20,
-    "s6_runs": 3, "settle_s": 60,
+    "s6_runs": 3, "settle_s": 30,
 }
 QUICK: dict[str, Any] = {
     "s1_sizes": [100, 1_000, 5_000], "s1_updates": 150, "s1_runs": 7,
@@ -894,7 +894,7 @@ def main() -> int:
                         "(bench/results/compare-profile-*.txt)")
     parser.add_argument("--settle", type=float, dest="settle_s",
                         help="seconds to wait, at most, for the load to drop before each "
-                        "timed phase (default 60; quick 5)")
+                        "timed phase (default 30; quick 5)")
     parser.add_argument("--tmp", help="where to make the temporary directory")
     parser.add_argument("--output", default=str(RESULTS / "compare-latest.json"),
                         help="the JSON file (default bench/results/compare-latest.json)")
