@@ -391,12 +391,11 @@ def show(
       storylog show pokrovsk-live --version 2 --format markdown
       storylog show pokrovsk-live --at "2025-11-05 09:00"
     """
-    from storylog.projections.queries import Views
     from storylog.render.story import to_markdown, to_text
 
     if sum(x is not None for x in (version, at, known_at)) > 1:
         raise click.UsageError("give only one of --version, --at and --known-at")
-    views = Views(session.app())
+    views = session.views()
     position = None
     if at is not None:
         version = views.version_at_time(slug, at)
@@ -432,10 +431,9 @@ def diff(
       storylog diff pokrovsk-live 1 4 --format patch > v1-v4.patch
     """
     from storylog.projections.diff import resolve_versions, unified_patch, version_diff
-    from storylog.projections.queries import Views
     from storylog.render.diff import diff_markdown, diff_text
 
-    views = Views(session.app())
+    views = session.views()
     a, b = resolve_versions(views, slug, version_a, version_b)
     if fmt == "patch":
         click.echo(unified_patch(views, slug, a, b), nl=False)
@@ -463,11 +461,10 @@ def timeline(
     Example:
       storylog timeline "General Staff" Bild "Deep State" --story pokrovsk-live
     """
-    from storylog.projections.queries import Views
     from storylog.projections.timeline import timeline as source_timeline
     from storylog.render.timeline import timeline_markdown, timeline_text
 
-    result = source_timeline(Views(session.app()), list(sources_), slug)
+    result = source_timeline(session.views(), list(sources_), slug)
     if as_json or fmt == "json":
         echo_json(result)
     elif fmt == "markdown":
@@ -486,10 +483,9 @@ def sources(session: Session, as_json: bool) -> None:
     Example:
       storylog sources --json
     """
-    from storylog.projections.queries import Views
     from storylog.projections.timeline import source_list
 
-    listed = source_list(Views(session.app()))
+    listed = source_list(session.views())
     if as_json:
         echo_json(listed)
         return
@@ -588,10 +584,9 @@ def log(session: Session, slug: str, update_id: str | None, as_json: bool) -> No
     Example:
       storylog log pokrovsk-live --update u3
     """
-    from storylog.projections.queries import Views
     from storylog.render.audit import audit_text
 
-    entries = Views(session.app()).log(slug, update_id)
+    entries = session.views().log(slug, update_id)
     if as_json:
         echo_json(entries)
     else:
@@ -608,9 +603,8 @@ def stories(session: Session, as_json: bool) -> None:
     Example:
       storylog stories --json
     """
-    from storylog.projections.queries import Views
 
-    summaries = Views(session.app()).summaries()
+    summaries = session.views().summaries()
     if as_json:
         echo_json(summaries)
         return
@@ -648,10 +642,9 @@ def corrections(
     """
     from storylog.projections.corrections import Filters
     from storylog.projections.corrections import corrections as audit
-    from storylog.projections.queries import Views
     from storylog.render.corrections import corrections_csv, corrections_text
 
-    result = audit(Views(session.app()), Filters(slug, since, until, by, kind, stealth,
+    result = audit(session.views(), Filters(slug, since, until, by, kind, stealth,
                                                   unreviewed))
     if as_json:
         echo_json(result)
@@ -673,9 +666,8 @@ def editor_contributions(session: Session, name: str, as_json: bool) -> None:
       storylog editor "Ines Duarte"
     """
     from storylog.projections.corrections import contributions
-    from storylog.projections.queries import Views
 
-    result = contributions(Views(session.app()), name)
+    result = contributions(session.views(), name)
     if as_json:
         echo_json(result)
         return

@@ -59,7 +59,6 @@ def export(
       storylog export pokrovsk-live site/
       storylog export --all site/ --base-url https://news.example/live
     """
-    from storylog.projections.queries import Views
     from storylog.site.render import render_site, render_sites
     from storylog.site.write import write_site
 
@@ -72,7 +71,7 @@ def export(
     elif slug is None or outdir is None:
         raise click.UsageError("give SLUG and OUTDIR, or --all and OUTDIR")
     options = _options(show_editors, base_url, publisher, checkpoint)
-    views = Views(session.app())
+    views = session.views()
     if all_stories:
         files, skipped = render_sites(views, None, options)
         for name in skipped:

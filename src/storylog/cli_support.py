@@ -20,6 +20,7 @@ from storylog.errors import RefusedInput, StoreUnavailable, StorylogError
 
 if TYPE_CHECKING:
     from storylog.app.service import StoryApp
+    from storylog.projections.queries import Views
 
 OPTION_OF_FIELD = {
     "body": "--text",
@@ -45,6 +46,21 @@ class Session:
         self.db = db
         self._app: StoryApp | None = None
         self.wrote = False
+
+    def views(self) -> Views:
+        """The read side, brought up to date. A SQLite store whose read models are
+        already current is read with plain SQL, without opening the application
+        (which is most of a short command's start-up)."""
+        from storylog.projections.queries import Views
+        from storylog.store.backends import is_postgres
+
+        if self._app is None and not is_postgres(self.db):
+            from storylog.projections.current import current_sqlite
+
+            sql = current_sqlite(self.db)
+            if sql is not None:
+                return Views.over(sql)
+        return Views(self.app())
 
     def writer(self, *, create: bool = False) -> StoryApp:
         """The application, for a command that writes events."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from storylog.domain.values import SourceKind
+from storylog.domain.kinds import SourceKind
 
 # canonical name -> (kind, aliases)
 DEFAULT_GAZETTEER: dict[str, tuple[SourceKind, tuple[str, ...]]] = {

@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
 
+from storylog.domain.kinds import SourceKind
+
 MAX_TEXT = 100_000
 MAX_LINE = 1_000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -64,18 +66,6 @@ HttpUrl = Annotated[str, AfterValidator(_http_url)]
 class Frozen(BaseModel):
     # Built on first use: a command builds only the validators it needs (start-up time).
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
-
-
-class SourceKind(StrEnum):
-    OUTLET = "outlet"
-    PERSON = "person"
-    OFFICIAL = "official"
-    ANALYST = "analyst"
-    OSINT = "osint"
-    SOCIAL_MEDIA = "social-media"
-    ANONYMOUS = "anonymous"
-    AGENCY = "agency"
-    OTHER = "other"
 
 
 class Status(StrEnum):

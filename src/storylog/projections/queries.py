@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import orjson
 
-from storylog.app.service import StoryApp
 from storylog.errors import NotFound, RefusedInput
+
+if TYPE_CHECKING:
+    from storylog.app.service import StoryApp
+    from storylog.store.sql import Sql
 
 UpdateState = dict[str, Any]
 
@@ -86,11 +89,33 @@ class Views:
     """Read-side questions about the stories in one database."""
 
     def __init__(self, app: StoryApp, *, catch_up: bool = True):
-        self.app = app
         if catch_up:
             app.catch_up()
         assert app.sql is not None
-        self.sql = app.sql
+        self.sql: Sql = app.sql
+        self.app: StoryApp | None = app
+
+    @classmethod
+    def over(cls, sql: Sql) -> Views:
+        """Views on read models already known to be current (``projections.current``)."""
+        views = cls.__new__(cls)
+        views.sql, views.app = sql, None
+        return views
+
+    def latest_checkpoint(self) -> dict[str, Any] | None:
+        """The newest checkpoint this store signed, as {seq, hash}."""
+        if self.app is not None:
+            from storylog.app.service import latest_checkpoint
+
+            return latest_checkpoint(self.app)
+        import sqlite3
+
+        try:
+            rows = self.sql.fetchall(
+                "SELECT seq, hash FROM storylog_checkpoints ORDER BY seq DESC LIMIT 1")
+        except sqlite3.OperationalError:
+            return None  # no checkpoint signed yet: the table is made with the first
+        return {"seq": rows[0]["seq"], "hash": rows[0]["hash"]} if rows else None
 
     # -- stories ------------------------------------------------------------------
 

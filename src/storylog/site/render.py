@@ -242,9 +242,7 @@ def render_model(site: dict[str, Any], options: SiteOptions | None = None, *,
 def latest_checkpoint_of(views: Views, options: SiteOptions) -> dict[str, Any] | None:
     if not options.checkpoint:
         return None
-    from storylog.app.service import latest_checkpoint
-
-    found = latest_checkpoint(views.app)
+    found = views.latest_checkpoint()
     if found is None:
         return None
     return {"seq": int(found["seq"]), "hash": str(found["hash"])}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import os
+from binascii import a2b_base64
 from typing import Any
 
 import orjson
@@ -22,8 +23,9 @@ Envelope = dict[str, str]
 class KeyStore:
     def __init__(self, sql: Sql):
         self.sql = sql
+        # Secrets by key id (32 bytes each). No cipher objects are kept: one costs under
+        # a microsecond to make, and caching one per update held ~1.9 GB at 1M events.
         self._cache: dict[str, bytes | None] = {}
-        self._ciphers: dict[str, AESGCM] = {}
         sql.execute(
             "CREATE TABLE IF NOT EXISTS storylog_keys ("
             f"key_id TEXT PRIMARY KEY, secret {sql.blob_type()}, erased_at TEXT)"
@@ -91,7 +93,6 @@ class KeyStore:
 
     def forget(self, key_id: str) -> None:
         self._cache.pop(key_id, None)
-        self._ciphers.pop(key_id, None)
 
     def put(self, key_id: str, secret: bytes) -> None:
         """Store a key carried by an export (``storylog load``)."""
@@ -112,15 +113,12 @@ class KeyStore:
 
     def open(self, envelope: Envelope) -> Any | None:
         """The sealed content, or None when its key was erased."""
-        cipher = self._ciphers.get(envelope["key"])
-        if cipher is None:
-            secret = self.get(envelope["key"])
-            if secret is None:
-                return None
-            cipher = self._ciphers[envelope["key"]] = AESGCM(secret)
-        plain = cipher.decrypt(
-            base64.b64decode(envelope["nonce"]),
-            base64.b64decode(envelope["box"]),
+        secret = self.get(envelope["key"])
+        if secret is None:
+            return None
+        plain = AESGCM(secret).decrypt(
+            a2b_base64(envelope["nonce"]),
+            a2b_base64(envelope["box"]),
             envelope["key"].encode(),
         )
         return orjson.loads(plain)
