@@ -302,3 +302,23 @@ def test_a_file_that_is_not_an_export_is_refused_with_exit_1(cli: Cli, tmp_path:
     empty = cli("load", "-", input=b"")
     assert empty.exit_code == 1
     assert empty.stderr.startswith("Error: the file holds no events"), empty.stderr
+
+
+def test_a_load_that_loses_a_race_takes_its_keys_back(
+    cli: Cli, source: tuple[Cli, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer opens the same story between the load's check and its insert: the
+    database refuses the rows, and the keys the load had stored go again."""
+    from storylog.app.service import Archive, StoryApp
+    from storylog.errors import Conflict
+    from storylog.store.transfer import parse_lines
+
+    _, good = source
+    cli.ok("new", SLUG, "--headline", "Someone else's story")
+    before = stored_counts(cli.db)
+    app = StoryApp(cli.db)
+    monkeypatch.setattr(app, "exists", lambda slug: False)  # the race: checked before it
+    with pytest.raises(Conflict):
+        Archive(app).load(parse_lines(good.splitlines()))
+    app.close()
+    assert stored_counts(cli.db) == before

@@ -435,13 +435,15 @@ class Archive:
         for slug in stories:
             if self.app.exists(slug):
                 raise RefusedInput(f"story {slug} is already in this store; nothing was loaded")
-        for key, secret in keys.items():
-            self.app.keys.put(key, secret)
+        added = self.app.keys.put_many(keys)
         rows = [row for story_rows in stories.values() for row in story_rows]
         try:
             self.app.recorder.insert_events(rows)
-        except IntegrityError:
-            raise Conflict("a story in the file was written meanwhile; none loaded") from None
+        except BaseException as error:
+            self.app.keys.remove_unused(added)  # the store is left as it was
+            if isinstance(error, IntegrityError):
+                raise Conflict("a story in the file was written meanwhile; none loaded") from None
+            raise
         return {slug: len(r) for slug, r in stories.items()}
 
 

@@ -28,7 +28,6 @@ from storylog.domain.payloads import (
     UpdateTakenDownPayload,
     VersionPublishedPayload,
 )
-from storylog.domain.stealth import source_findings, text_findings
 from storylog.domain.values import ChangeKind, ContentChange, Status, UpdateContent
 from storylog.errors import Conflict, NotFound, RefusedInput
 
@@ -384,6 +383,9 @@ class Story(Aggregate):
         old = update.content
         if p.kind is not ChangeKind.COPY_EDIT or p.content is None or old is None:
             return []
+        # Imported here: its patterns take a few ms to compile, and only copy edits need them.
+        from storylog.domain.stealth import source_findings, text_findings
+
         findings = []
         if p.content.body is not None:
             findings += text_findings(old.body, p.content.body)

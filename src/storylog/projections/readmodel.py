@@ -36,6 +36,7 @@ from storylog.store.sealing import KeyStore
 from storylog.store.sql import Sql
 
 BATCH = 2000
+BULK_BATCH = 20_000
 
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS rm_stories (story_id TEXT PRIMARY KEY, slug TEXT NOT NULL, "
@@ -170,13 +171,17 @@ class ReadModel:
 
     def catch_up(
         self, notifications: Callable[[int, int], Sequence[Any]], decode: Decoder,
-        progress: Callable[[int], None] | None = None, batch: int = BATCH,
+        progress: Callable[[int], None] | None = None, batch: int = BULK_BATCH,
     ) -> int:
-        """Apply every event after the tracked position; returns how many were applied."""
+        """Apply every event after the tracked position; returns how many were applied.
+
+        Batches start small (a write's own few events) and grow up to ``batch`` while
+        full ones keep coming (a load, a long outage): fewer, larger commits."""
         applied = 0
+        size = min(batch, BATCH)
         while True:
             start = self.position() + 1
-            rows = notifications(start, batch)
+            rows = notifications(start, size)
             if not rows:
                 return applied
             try:
@@ -188,6 +193,8 @@ class ReadModel:
             applied += len(rows)
             if progress:
                 progress(len(rows))
+            if len(rows) == size:
+                size = min(size * 4, batch)
 
     def apply(self, records: Iterable[Record], last_id: int) -> None:
         """Apply events and advance the tracked position, in one transaction."""
@@ -220,7 +227,7 @@ class ReadModel:
             self._reset(c, indexes=False)
         self._source_cache = None
         decode.keys.preload()
-        applied = self.catch_up(notifications, decode, progress, batch=20_000)
+        applied = self.catch_up(notifications, decode, progress, batch=BULK_BATCH)
         with self.sql.transaction() as c:
             for statement in INDEXES:
                 c.execute(statement)

@@ -96,13 +96,32 @@ class KeyStore:
 
     def put(self, key_id: str, secret: bytes) -> None:
         """Store a key carried by an export (``storylog load``)."""
+        self.put_many({key_id: secret})
+
+    def put_many(self, secrets: dict[str, bytes]) -> list[str]:
+        """Store the keys an export carries, in one transaction; returns the ids that
+        were not there before (so a load that fails afterwards can take them back)."""
+        ids = sorted(secrets)
+        existing: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            existing.update(row["key_id"] for row in self.sql.fetchall(
+                "SELECT key_id FROM storylog_keys WHERE key_id IN "
+                f"({','.join('?' * len(chunk))})", chunk))
+        new = [k for k in ids if k not in existing]
         with self.sql.transaction() as c:
-            c.execute(
-                "INSERT INTO storylog_keys (key_id, secret) VALUES (?, ?) "
-                "ON CONFLICT (key_id) DO NOTHING",
-                (key_id, secret),
-            )
-        self._cache.pop(key_id, None)
+            c.executemany("INSERT INTO storylog_keys (key_id, secret) VALUES (?, ?) "
+                          "ON CONFLICT (key_id) DO NOTHING", [(k, secrets[k]) for k in new])
+        for k in new:
+            self._cache.pop(k, None)
+        return new
+
+    def remove_unused(self, key_ids: list[str]) -> None:
+        """Take back keys stored for a load that then failed (no event uses them)."""
+        with self.sql.transaction() as c:
+            c.executemany("DELETE FROM storylog_keys WHERE key_id = ?", [(k,) for k in key_ids])
+        for k in key_ids:
+            self._cache.pop(k, None)
 
     def seal(self, key_id: str, content: Any) -> Envelope:
         nonce = os.urandom(12)

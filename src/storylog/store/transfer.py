@@ -13,7 +13,7 @@ for schema checks (loading ignores it). An erased update has neither.
 
 from __future__ import annotations
 
-import base64
+from binascii import a2b_base64
 from collections.abc import Iterable, Iterator
 from typing import Any
 from uuid import UUID
@@ -53,12 +53,13 @@ def export_lines(
 def parse_lines(lines: Iterable[bytes | str]) -> list[dict[str, Any]]:
     """Parse and check an NDJSON export; refuse the whole file on any fault."""
     parsed = []
+    named: set[tuple[str, str]] = set()  # (story, story_id) pairs already checked
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
         try:
             line = orjson.loads(raw)
-            _check_line(line)
+            _check_line(line, named)
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError,
                 AttributeError) as error:
             raise RefusedInput(f"line {number} is not a storylog event: {error}") from None
@@ -69,18 +70,19 @@ def parse_lines(lines: Iterable[bytes | str]) -> list[dict[str, Any]]:
     return parsed
 
 
-def _check_line(line: Any) -> None:
+def _check_line(line: Any, named: set[tuple[str, str]]) -> None:
     if not isinstance(line, dict) or not isinstance(line.get("record"), dict):
         raise ValueError("expected a JSON object with a record")
     for field in ("story", "story_id", "topic"):
         if not isinstance(line.get(field), str) or not line[field]:
             raise ValueError(f"{field} must be a non-empty string")
-    from storylog.domain.story import story_id
+    pair = (line["story"], line["story_id"])
+    if pair not in named:
+        from storylog.domain.story import story_id
 
-    if UUID(line["story_id"]) != story_id(line["story"]) and not line["story"].startswith(
-        "story "
-    ):
-        raise ValueError(f"story {line['story']!r} does not match its story_id")
+        if UUID(pair[1]) != story_id(pair[0]) and not pair[0].startswith("story "):
+            raise ValueError(f"story {line['story']!r} does not match its story_id")
+        named.add(pair)
     position = line.get("position")
     if not isinstance(position, int) or isinstance(position, bool) or position < 1:
         raise ValueError("position must be a whole number from 1")
@@ -101,18 +103,24 @@ def _check_line(line: Any) -> None:
 def rows_of(lines: list[dict[str, Any]]) -> dict[str, list[StoredEvent]]:
     """Rows grouped by story, in position order; every chain must verify."""
     stories: dict[str, list[StoredEvent]] = {}
-    for line in lines:
-        stories.setdefault(line["story"], []).append(
+    records: dict[str, list[dict[str, Any]]] = {}
+    ids: dict[str, UUID] = {}
+    for line in sorted(lines, key=lambda line: (line["story"], line["position"])):
+        slug = line["story"]
+        if slug not in ids:
+            ids[slug] = UUID(line["story_id"])
+        stories.setdefault(slug, []).append(
             StoredEvent(
-                originator_id=UUID(line["story_id"]),
+                originator_id=ids[slug] if line["story_id"] == str(ids[slug])
+                else UUID(line["story_id"]),
                 originator_version=line["position"],
                 topic=line["topic"],
                 state=orjson.dumps(line["record"]),
             )
         )
+        records.setdefault(slug, []).append(line["record"])
     for slug, rows in stories.items():
-        rows.sort(key=lambda r: r.originator_version)
-        report = check_chain(slug, rows)
+        report = check_chain(slug, rows, records[slug])
         if not report.ok:
             raise RefusedInput(f"the file does not verify: {report.problem}")
     return stories
@@ -130,8 +138,8 @@ def keys_of(lines: list[dict[str, Any]]) -> dict[str, bytes]:
             continue
         secret = bytes.fromhex(line["key"])
         try:
-            AESGCM(secret).decrypt(base64.b64decode(sealed["nonce"]),
-                                   base64.b64decode(sealed["box"]), sealed["key"].encode())
+            AESGCM(secret).decrypt(a2b_base64(sealed["nonce"]), a2b_base64(sealed["box"]),
+                                   sealed["key"].encode())
         except (InvalidTag, ValueError):
             raise RefusedInput(
                 f"event {number} of the file: its key does not open its content "

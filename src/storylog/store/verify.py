@@ -29,15 +29,19 @@ def _type_name(topic: str) -> str:
     return topic.rsplit(".", 1)[-1].rsplit(":", 1)[-1]
 
 
-def check_chain(story: str, rows: Sequence[StoredEvent]) -> ChainReport:
-    """Check one story's rows, in position order, and describe the first fault."""
+def check_chain(story: str, rows: Sequence[StoredEvent],
+                records: Sequence[Any] | None = None) -> ChainReport:
+    """Check one story's rows, in position order, and describe the first fault.
+
+    ``records`` are the rows' states already decoded (a loaded file has them), so
+    they need not be decoded twice."""
     prev, expected = GENESIS, 1
     hashes: dict[int, str] = {}
 
     def report(problem: str | None = None) -> ChainReport:
         return ChainReport(story, expected - 1, prev, problem, hashes)
 
-    for row in rows:
+    for index, row in enumerate(rows):
         where = f"{story}: event {row.originator_version} ({_type_name(row.topic)})"
         if row.originator_version != expected:
             if row.originator_version > expected:
@@ -46,7 +50,9 @@ def check_chain(story: str, rows: Sequence[StoredEvent]) -> ChainReport:
             else:
                 fault = f"event {row.originator_version} appears twice"
             return report(f"{story}: {fault}")
-        record = _decode(row.state)
+        record = _decode(row.state) if records is None else records[index]
+        if not isinstance(record, dict):
+            record = None
         if record is None or not isinstance(record.get("hash"), str):
             return report(f"{where}: the row is unreadable")
         actual = event_hash(row.topic, str(row.originator_id), row.originator_version, record)
