@@ -12,7 +12,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -122,3 +122,108 @@ def storylog_process(*args: str, db: str, editor: str = "ana", input: bytes | No
         [sys.executable, "-m", "storylog.cli", *args], input=input, env=env,
         capture_output=True, check=check,
     )
+
+
+# -- the slow stage: the site's suites in it too, and one summary line per suite -------
+
+# The site's XSS and canary suites run in both stages: in the ordinary one as always, and
+# (the slow stage being `pytest -m slow`) in the slow stage too, where they are counted.
+BOTH_STAGES = ("tests/site/test_xss.py", "tests/site/test_canaries.py")
+SUITES = {
+    "tests/proof/test_crash_sqlite.py": "crash-sqlite",
+    "tests/proof/test_crash_postgres.py": "crash-postgres",
+    "tests/proof/test_concurrency.py": "concurrency",
+    "tests/proof/test_tamper_exhaustive.py": "tamper",
+    "tests/proof/test_model.py": "model",
+    "tests/proof/test_bad_input_fuzz.py": "bad-input",
+    "tests/site/test_xss.py": "site-xss",
+    "tests/site/test_canaries.py": "site-canaries",
+    "tests/projections/test_rebuild.py": "rebuild",
+}
+
+
+@dataclass
+class Tally:
+    """What one suite tried. The proof suites count their own cases (``tally`` fixture in
+    tests/proof/conftest.py); any other suite counts its tests. Failures of a test that
+    counted none of its own are counted here, so a failed test never shows 0 failures."""
+
+    suite: str
+    cases: int = 0
+    failures: int = 0
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    known: int = 0  # failures in strict-xfail tests: bugs found and pinned
+    counts_itself: bool = False
+
+    def case(self, ok: bool = True, note: str | None = None, *, known: bool = False) -> None:
+        self.counts_itself = True
+        self.cases += 1
+        if not ok:
+            if known:
+                self.known += 1
+            else:
+                self.failures += 1
+            if note and len(self.notes) < 20:
+                self.notes.append(("known bug: " if known else "") + note)
+
+
+TALLIES: dict[str, Tally] = {}
+FAILURES_BEFORE: dict[str, int] = {}  # node id -> its suite's failures when it started
+
+
+def suite_of(nodeid: str) -> str:
+    path = nodeid.split("::", 1)[0]
+    return SUITES.get(path, Path(path).stem.removeprefix("test_"))
+
+
+def tally_of(suite: str) -> Tally:
+    return TALLIES.setdefault(suite, Tally(suite))
+
+
+def _slow_stage(config: pytest.Config) -> bool:
+    """Is this run the slow stage: does -m select slow tests but not the others?"""
+    expression = config.getoption("markexpr")
+    if not expression:
+        return False
+    from _pytest.mark.expression import Expression
+
+    compiled = Expression.compile(expression)
+    return compiled.evaluate(lambda name, **_: name == "slow") and not compiled.evaluate(
+        lambda name, **_: False)
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects anything
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if _slow_stage(config):
+        for item in items:
+            if item.nodeid.split("::", 1)[0] in BOTH_STAGES:
+                item.add_marker(pytest.mark.slow)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if "slow" not in report.keywords:
+        return
+    t = tally_of(suite_of(report.nodeid))
+    t.seconds += report.duration
+    if report.when == "setup":
+        FAILURES_BEFORE[report.nodeid] = t.failures
+    counted = report.when == "call" or (report.when == "setup" and not report.passed)
+    if counted and not t.counts_itself:
+        t.cases += 1
+    if report.failed and t.failures == FAILURES_BEFORE.get(report.nodeid, t.failures):
+        t.failures += 1
+        if len(t.notes) < 20:
+            t.notes.append(f"failed: {report.nodeid.split('::', 1)[-1]} ({report.when})")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not TALLIES:
+        return
+    terminalreporter.section("slow-stage suites")
+    for t in TALLIES.values():
+        known = f"{t.known} known bugs (strict xfail), " if t.known else ""
+        terminalreporter.write_line(f"suite {t.suite}: {t.cases} cases tried, {t.failures} "
+                                    f"failures, {known}{t.seconds:.1f} s")
+        for note in t.notes:
+            terminalreporter.write_line(f"    {note}")

@@ -28,24 +28,29 @@ def canonical(value: Any) -> bytes:
 
 
 def _fast_path_agrees(value: Any) -> bool:
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            for key, inner in item.items():
-                if not (isinstance(key, str) and key.isascii()):
-                    return False
-                stack.append(inner)
-        elif isinstance(item, list | tuple):
-            stack.extend(item)
-        elif isinstance(item, bool) or item is None or isinstance(item, str):
-            continue
-        elif isinstance(item, int):
-            if abs(item) > SAFE_INTEGER:
+    """Whether orjson's bytes equal RFC 8785's: ASCII keys, safe integers, no floats.
+
+    Exact types, not isinstance: str, int, bool, dict and list are what JSON decodes to
+    and what storylog's records hold; a subclass or anything else goes to the reference.
+    Strings, most of a record, are skipped without a call."""
+    kind = type(value)
+    if kind is dict:
+        for key, inner in value.items():
+            if type(key) is not str or not key.isascii():
                 return False
-        else:
-            return False  # floats and anything else: the reference decides
-    return True
+            if type(inner) is not str and inner is not None and not _fast_path_agrees(inner):
+                return False
+        return True
+    if kind is list or kind is tuple:
+        for inner in value:
+            if type(inner) is not str and inner is not None and not _fast_path_agrees(inner):
+                return False
+        return True
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return -SAFE_INTEGER <= value <= SAFE_INTEGER
+    return False  # floats and anything else: the reference decides
 
 
 def sha256_hex(value: Any) -> str:
