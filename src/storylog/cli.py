@@ -575,18 +575,20 @@ def project(session: Session, follow: bool, interval: float) -> None:
 @cli.command()
 @click.argument("slug")
 @click.option("--update", "update_id", help="Only the events of this update.")
+@click.option("-p", "--patch", is_flag=True,
+              help="Show what each add and edit changed, word by word (like git log -p).")
 @json_option
 @click.pass_obj
-def log(session: Session, slug: str, update_id: str | None, as_json: bool) -> None:
+def log(session: Session, slug: str, update_id: str | None, patch: bool, as_json: bool) -> None:
     """The audit trail: every event of a story, who, when, what kind, why.
 
     \b
     Example:
-      storylog log pokrovsk-live --update u3
+      storylog log pokrovsk-live --update u3 --patch
     """
     from storylog.render.audit import audit_text
 
-    entries = session.views().log(slug, update_id)
+    entries = session.views().log(slug, update_id, patch=patch)
     if as_json:
         echo_json(entries)
     else:

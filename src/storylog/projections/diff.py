@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from storylog.errors import NotFound, RefusedInput
-from storylog.projections.queries import UpdateState, Views, public_update
+from storylog.projections.queries import UpdateState, Views, fold_steps, public_update
 
 TOKENS = re.compile(r"\s+|[\w’'-]+|[^\w\s]")
 
@@ -165,6 +165,37 @@ def _edit(old: UpdateState, new: UpdateState) -> dict[str, Any] | None:
         return None
     return {"id": new["id"], "stamp": new["stamp"], "from_revision": old["revision"],
             "to_revision": new["revision"], "changes": changes}
+
+
+def revision_changes(views: Views, story_id: str, update_id: str) -> dict[int, Any]:
+    """What each revision of one update changed, for ``log --patch``: revision 1 as
+    all inserted, each later one against the revision before it. The content of an
+    update that was taken down is withheld (``{"withheld": grounds}`` for every
+    revision), as in every other ordinary view."""
+    rows = views.sql.fetchall("SELECT * FROM rm_revisions WHERE story_id = ? AND update_id = ? "
+                              "ORDER BY revision", (story_id, update_id))
+    taken = [r for r in rows if r["action"] == "taken-down"]
+    if taken:
+        return {r["revision"]: {"withheld": f"taken down on {taken[0]['note']} grounds"}
+                for r in rows}
+    changes: dict[int, Any] = {}
+    before: UpdateState | None = None
+    for state in fold_steps(rows):
+        if before is None:
+            first: dict[str, Any] = {}
+            if state["body"]:
+                first["body"] = [{"op": "insert", "text": state["body"]}]
+            if state["sources"]:
+                first["sources"] = {"added": state["sources"], "removed": [], "changed": []}
+            if state["media"]:
+                first["media"] = {"from": [], "to": state["media"]}
+            changes[1] = first
+        else:
+            edit = _edit(before, state)
+            if edit is not None:
+                changes[state["revision"]] = edit["changes"]
+        before = dict(state)  # fields are replaced between steps, never changed in place
+    return changes
 
 
 def unified_patch(views: Views, slug: str, a: int, b: int) -> str:

@@ -6,7 +6,8 @@ then reads rows; nothing here replays a story's events.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -24,6 +25,13 @@ UpdateState = dict[str, Any]
 
 def fold_update(rows: Iterable[Any]) -> UpdateState:
     """An update's state from its revision rows (deltas), oldest first."""
+    last = deque(fold_steps(rows), maxlen=1)
+    return last[0] if last else {}
+
+
+def fold_steps(rows: Iterable[Any]) -> Iterator[UpdateState]:
+    """The update's state after each of its revision rows, oldest first (one dict,
+    changed in place from step to step)."""
     state: UpdateState = {}
     notes: list[dict[str, Any]] = []
     for row in rows:
@@ -37,29 +45,30 @@ def fold_update(rows: Iterable[Any]) -> UpdateState:
                 "added_position": row["position"], "added_at": row["recorded_at"],
                 "taken_down": None,
             }
+            yield state
             continue
         state["revision"] = row["revision"]
         if row["action"] == "taken-down":
             state["taken_down"] = {"grounds": row["note"], "at": row["recorded_at"]}
             state["erased"] = state["erased"] or bool(row["erased"])
-            continue
-        if row["action"] == "retracted":
+        elif row["action"] == "retracted":
             state["retracted"] = True
             state["retraction"] = {"note": row["note"], "at": row["recorded_at"],
                                    "by": row["editor"]}
-            continue
-        for field in ("stamp", "status", "body"):
-            if row[field] is not None:
-                state[field] = row[field]
-        if row["key_event"] is not None:
-            state["key_event"] = bool(row["key_event"])
-        if row["sources"] is not None:
-            state["sources"] = _json(row["sources"])
-        if row["media"] is not None:
-            state["media"] = _media(row["media"])
-        if row["note"]:
-            notes.append({"kind": row["action"], "note": row["note"], "at": row["recorded_at"]})
-    return state
+        else:
+            for field in ("stamp", "status", "body"):
+                if row[field] is not None:
+                    state[field] = row[field]
+            if row["key_event"] is not None:
+                state["key_event"] = bool(row["key_event"])
+            if row["sources"] is not None:
+                state["sources"] = _json(row["sources"])
+            if row["media"] is not None:
+                state["media"] = _media(row["media"])
+            if row["note"]:
+                notes.append({"kind": row["action"], "note": row["note"],
+                              "at": row["recorded_at"]})
+        yield state
 
 
 def _json(text: str | None) -> Any:
@@ -251,14 +260,29 @@ class Views:
 
     # -- the audit trail -----------------------------------------------------------------
 
-    def log(self, slug: str, update_id: str | None = None) -> list[dict[str, Any]]:
+    def log(self, slug: str, update_id: str | None = None, *,
+            patch: bool = False) -> list[dict[str, Any]]:
+        """The audit trail; with ``patch``, each add and edit carries what it changed
+        in the update's text, sources, status, stamp and media (``diff``)."""
         story = self.story(slug)
         query = "SELECT * FROM rm_events WHERE story_id = ?"
         params: list[Any] = [story["story_id"]]
         if update_id is not None:
             query += " AND update_id = ?"
             params.append(update_id)
-        return [_log_entry(r) for r in self.sql.fetchall(query + " ORDER BY position", params)]
+        entries = [_log_entry(r) for r in self.sql.fetchall(query + " ORDER BY position", params)]
+        if patch:
+            from storylog.projections.diff import revision_changes
+
+            changes: dict[str, dict[int, Any]] = {}
+            for entry in entries:
+                if entry["event"] not in ("UpdateAdded", "UpdateEdited"):
+                    continue
+                if entry["update"] not in changes:
+                    changes[entry["update"]] = revision_changes(
+                        self, story["story_id"], entry["update"])
+                entry["diff"] = changes[entry["update"]].get(entry["revision"], {})
+        return entries
 
     def slugs(self) -> list[str]:
         return [r["slug"] for r in self.sql.fetchall(

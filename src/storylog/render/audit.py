@@ -25,4 +25,16 @@ def audit_text(entries: list[dict[str, Any]], *, color: bool) -> str:
             lines.append(f"      reason: {e['reason']}")
         if e.get("note"):
             lines.append(f"      public note: {e['note']}")
+        if e.get("diff"):
+            lines += _patch_lines(e["diff"], color=color)
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _patch_lines(diff: dict[str, Any], *, color: bool) -> list[str]:
+    """What an add or edit changed (``log --patch``), indented under its entry."""
+    from storylog.render.diff import change_lines, inline_text
+
+    if "withheld" in diff:
+        return [f"      [content withheld: {diff['withheld']}]"]
+    lines = change_lines({"changes": diff}, lambda s: inline_text(s, color=color))
+    return [f"      {part}" for line in lines for part in line.split("\n")]

@@ -48,7 +48,8 @@ def _title(d: dict[str, Any]) -> str:
             f"{s['retracted']} retracted{taken}, {s['notes']} public notes")
 
 
-def _changes(edit: dict[str, Any], inline: Any) -> list[str]:
+def change_lines(edit: dict[str, Any], inline: Any) -> list[str]:
+    """One update's changes (``edit["changes"]``) as lines, the text word by word."""
     e = edit["changes"]
     lines = []
     if "body" in e:
@@ -90,7 +91,7 @@ def diff_text(d: dict[str, Any], *, color: bool) -> str:
         lines += ["", style(f"~ edited {e['id']} ({stamp_text(e['stamp'])}), revision "
                             f"{e['from_revision']} -> {e['to_revision']}", fg="yellow",
                             bold=True)]
-        lines += _changes(e, inline)
+        lines += change_lines(e, inline)
     if d["notes"]:
         lines += ["", style("public notes:", bold=True)]
         lines += [f"  {n['update']}: {NOTE_TITLES.get(n['kind'], n['kind'].capitalize())}: "
@@ -115,7 +116,7 @@ def diff_markdown(d: dict[str, Any]) -> str:
     for e in d["edited"]:
         lines += [f"## Edited: {stamp_text(e['stamp'])} ({e['id']}), revision "
                   f"{e['from_revision']} to {e['to_revision']}", ""]
-        lines += [f"{line}\n" for line in _changes(e, inline_markdown)]
+        lines += [f"{line}\n" for line in change_lines(e, inline_markdown)]
     if d["notes"]:
         lines += ["## Public notes", ""]
         lines += [f"- {n['update']}: **{NOTE_TITLES.get(n['kind'], n['kind'].capitalize())}:** "
