@@ -67,3 +67,33 @@ def test_new_rows_record_the_current_class_version(sqlite_db, monkeypatch):
     app.save(story)
     record = orjson.loads(app.rows("s")[-1].state)
     assert (record["class_version"], record["payload"]["grounds"]) == (2, "legal")
+
+
+def test_a_snapshot_stored_with_every_versions_details_still_loads(sqlite_db):
+    """Snapshots stored before 2026-11-26 kept each published version's details; now
+    they keep its position only. An old one must load, and agree with a replay."""
+    import sqlite3
+
+    from storylog.app.commands import publish
+    from storylog.app.service import Archive
+
+    app = StoryApp(sqlite_db)
+    app.open_story(StoryOpenedPayload(slug="s", headline="H"), editor="ana")
+    for n in range(30):
+        add_update(app, "s", body=f"Claim {n}.", editor="ana")
+        publish(app, "s", editor="desk")
+    published = app.story("s").published
+    assert len(published) == 30 and published == sorted(published)
+    with sqlite3.connect(sqlite_db) as conn:
+        (state,) = conn.execute("SELECT state FROM stored_snapshots").fetchone()
+        record = orjson.loads(state)
+        assert record["state"]["published"] == published[:len(record["state"]["published"])]
+        record["state"]["versions"] = [
+            {"version": k + 1, "position": p, "at": "2026-11-25T10:00:00+00:00",
+             "editor": "desk", "head": "0" * 64, "note": None, "command_id": "",
+             "checkpoint": None} for k, p in enumerate(record["state"].pop("published"))]
+        conn.execute("UPDATE stored_snapshots SET state = ?", (orjson.dumps(record),))
+    again = StoryApp(sqlite_db)
+    assert again.story("s").published == published
+    assert again.story("s").first_published(again.story("s").update("u3")) == 3
+    assert Archive(again).derived_problems() == []

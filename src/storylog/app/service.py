@@ -239,10 +239,10 @@ class StoryApp(Application[UUID]):
 
     def published(self, slug: str, version: int) -> Story:
         story = self.story(slug)
-        if not 1 <= version <= len(story.versions):
-            have = f"1 to {len(story.versions)}" if story.versions else "none yet"
+        if not 1 <= version <= len(story.published):
+            have = f"1 to {len(story.published)}" if story.published else "none yet"
             raise NotFound(f"{slug} has no published version {version} (published: {have})")
-        return self.story(slug, story.versions[version - 1].position)
+        return self.story(slug, story.published[version - 1])
 
     def slugs(self) -> list[str]:
         """Every story's slug, in the order they were opened."""

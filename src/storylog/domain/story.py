@@ -7,6 +7,7 @@ a story is rebuilt from the store, so the rules live in the commands only.
 
 from __future__ import annotations
 
+import bisect
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -102,18 +103,6 @@ class UpdateState:
             self.notes.append(change)
         if change.action in REVIEWABLE or flagged:
             self.reviewable.append(change.revision)
-
-
-@dataclass
-class PublishedVersion:
-    version: int
-    position: int
-    at: str
-    editor: str
-    head: str
-    note: str | None = None
-    command_id: str = ""
-    checkpoint: dict[str, Any] | None = None
 
 
 class Story(Aggregate):
@@ -225,15 +214,8 @@ class Story(Aggregate):
             state["payload"].setdefault("checkpoint", None)
 
         def apply(self, story: Story) -> None:
-            p = self.payload
-            story.versions.append(
-                PublishedVersion(
-                    p.version, self.originator_version, self.recorded_at,
-                    self.editor, p.head, p.note, self.command_id,
-                    p.checkpoint.model_dump() if p.checkpoint else None,
-                )
-            )
-            story.remember(self.command_id, "", p.version)
+            story.published.append(self.originator_version)
+            story.remember(self.command_id, "", self.payload.version)
 
     class UpdateTakenDown(Event):
         """An update was taken down (legal, source safety, ...): it leaves every public
@@ -298,7 +280,10 @@ class Story(Aggregate):
         self.opened_by = editor
         self.updates: dict[str, UpdateState] = {}
         self.order: list[str] = []
-        self.versions: list[PublishedVersion] = []
+        # The position of each published version, oldest first: all the rules need of
+        # them (who published, notes, heads and checkpoints are in the events and the
+        # read models; keeping them here made snapshots grow with the history).
+        self.published: list[int] = []
         self.recent: dict[str, tuple[str, int]] = {}
 
     @classmethod
@@ -372,10 +357,10 @@ class Story(Aggregate):
             self.CorrectionReviewed, editor=editor, command_id=command_id, payload=payload
         )
 
-    def first_published(self, update: UpdateState) -> PublishedVersion | None:
-        """The first published version that showed this update."""
-        added_at = update.added.position
-        return next((v for v in self.versions if v.position >= added_at), None)
+    def first_published(self, update: UpdateState) -> int | None:
+        """The number of the first published version that showed this update."""
+        index = bisect.bisect_left(self.published, update.added.position)
+        return index + 1 if index < len(self.published) else None
 
     @staticmethod
     def stealth_findings(update: UpdateState, p: UpdateEditedPayload) -> list[str]:
@@ -420,12 +405,12 @@ class Story(Aggregate):
             raise Conflict(self._moved_on_since(base_position))
         if not self.order:
             raise RefusedInput(f"{self.slug} has no updates yet; add one before publishing")
-        if self.versions and self.versions[-1].position == self.version:
+        if self.published and self.published[-1] == self.version:
             raise RefusedInput(
-                f"nothing changed since version {self.versions[-1].version}; "
+                f"nothing changed since version {len(self.published)}; "
                 "there is nothing new to publish"
             )
-        number = len(self.versions) + 1
+        number = len(self.published) + 1
         payload = VersionPublishedPayload(
             version=number, head=head, note=note, checkpoint=checkpoint
         )
@@ -517,7 +502,7 @@ class Story(Aggregate):
             "opened_by": self.opened_by,
             "created_on": self.created_on.isoformat(),
             "updates": [_update_state(self.updates[uid]) for uid in self.order],
-            "versions": [vars(v) for v in self.versions],
+            "published": self.published,
             "recent": [[k, *v] for k, v in self.recent.items()],
         }
 
@@ -536,7 +521,10 @@ class Story(Aggregate):
         for u in state["updates"]:
             story.updates[u["id"]] = _update_from_state(u)
             story.order.append(u["id"])
-        story.versions = [PublishedVersion(**v) for v in state["versions"]]
+        if "published" in state:
+            story.published = list(state["published"])
+        else:  # snapshots stored before 2026-11-26 kept every version's details
+            story.published = [v["position"] for v in state["versions"]]
         story.recent = {k: (uid, n) for k, uid, n in state.get("recent", [])}
         return story
 

@@ -23,7 +23,7 @@ def story_view(story: Story, version: int | None = None) -> dict[str, Any]:
         "tz": story.tz,
         "lang": story.lang,
         "version": version,
-        "published_versions": len(story.versions),
+        "published_versions": len(story.published),
         "position": story.version,
         "updates": [update_view(story.updates[uid]) for _, uid in ranked],
     }
