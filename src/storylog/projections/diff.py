@@ -17,7 +17,8 @@ from storylog.errors import NotFound, RefusedInput
 from storylog.projections.queries import UpdateState, Views, fold_steps, public_update
 
 TOKENS = re.compile(r"\s+|[\w’'-]+|[^\w\s]")
-FINE_LIMIT = 200  # tokens in a changed stretch beyond which it is aligned by words first
+SPACES = re.compile(r"\s+")
+FINE_LIMIT = 40  # tokens in a changed stretch beyond which it is aligned by words first
 SMALL = 12  # a changed stretch of words this short (in tokens) is then aligned token by token
 
 
@@ -32,6 +33,47 @@ def word_diff(old: str, new: str) -> list[dict[str, str]]:
     better than a confetti of one-word matches. On generated edits: copy edits give
     the same segments as a full alignment; rewrites mark about 4% more characters, in
     a third as many pieces, 15 times faster."""
+    head, tail = _common_ends(old, new)
+    segments: list[dict[str, str]] = []
+    _push(segments, "equal", old[:head])
+    _word_diff(segments, old[head:len(old) - tail], new[head:len(new) - tail])
+    _push(segments, "equal", old[len(old) - tail:])
+    return segments
+
+
+def _common_ends(old: str, new: str) -> tuple[int, int]:
+    """How many characters at the start and at the end both texts share, cut back to
+    where a word begins after a space, so that tokenising the rest alone gives the
+    same tokens (tokenising is most of the cost of a small edit to a long text)."""
+    limit = min(len(old), len(new))
+    low, high = 0, limit  # the common prefix is at least low and at most high long
+    while low < high:
+        mid = (low + high + 1) // 2
+        if old[:mid] == new[:mid]:
+            low = mid
+        else:
+            high = mid - 1
+    head = 0
+    for space in SPACES.finditer(old, 0, low):
+        if space.end() < low:
+            head = space.end()
+    low, high = 0, limit - head
+    while low < high:
+        mid = (low + high + 1) // 2
+        if old[len(old) - mid:] == new[len(new) - mid:]:
+            low = mid
+        else:
+            high = mid - 1
+    tail = 0
+    first = len(old) - low
+    for space in SPACES.finditer(old, first + 1):
+        if not old[space.start() - 1].isspace():  # a whole run, after a common word
+            tail = len(old) - space.start()
+            break
+    return head, tail
+
+
+def _word_diff(segments: list[dict[str, str]], old: str, new: str) -> None:
     a, b = TOKENS.findall(old), TOKENS.findall(new)
     start, limit = 0, min(len(a), len(b))
     while start < limit and a[start] == b[start]:
@@ -39,7 +81,6 @@ def word_diff(old: str, new: str) -> list[dict[str, str]]:
     end = 0
     while end < limit - start and a[len(a) - 1 - end] == b[len(b) - 1 - end]:
         end += 1
-    segments: list[dict[str, str]] = []
     _push(segments, "equal", "".join(a[:start]))
     middle_a, middle_b = a[start:len(a) - end], b[start:len(b) - end]
     if len(middle_a) + len(middle_b) > FINE_LIMIT:
@@ -59,7 +100,6 @@ def word_diff(old: str, new: str) -> list[dict[str, str]]:
     else:
         _align(segments, middle_a, middle_b)
     _push(segments, "equal", "".join(a[len(a) - end:]))
-    return segments
 
 
 def _words(tokens: list[str]) -> list[tuple[int, int]]:
