@@ -205,3 +205,18 @@ def wait_for_line(path: Path, marker: bytes, timeout: float = 60,
             raise AssertionError(f"the writer ended early ({process.returncode}): {err[-2000:]}")
         time.sleep(0.01)
     raise AssertionError(f"no {marker!r} in {path} after {timeout} s")
+
+
+# -- bugs pinned by strict xfail tests --------------------------------------------------
+
+
+class StillBroken(AssertionError):
+    """What a strict-xfail test raises when the bug it pins is still there. Its marker
+    says ``raises=StillBroken``, so a test that fails any other way (its set-up, say)
+    fails the run instead of passing as the expected failure."""
+
+
+def pinned(ok: bool, message: object) -> None:
+    """The check of a pinned bug: raises StillBroken unless the bug is gone."""
+    if not ok:
+        raise StillBroken(str(message))

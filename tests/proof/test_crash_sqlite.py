@@ -27,9 +27,11 @@ from tests.proof.crashcheck import Ledger, check_store, erased_snapshot_alarm
 from tests.proof.support import (
     REPO,
     Command,
+    StillBroken,
     Store,
     cli_for,
     integrity,
+    pinned,
     read_acks,
     start_writer,
     storylog_process,
@@ -303,7 +305,9 @@ def test_a_command_rerun_after_a_thousand_later_ones_still_does_not_write_twice(
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
-    reason="NOT FIXED at fe0fe51: Archive.snapshot_problems (src/storylog/app/service.py) "
+    raises=StillBroken,
+    reason="still present at 1bdb738: "
+    "Archive.snapshot_problems (src/storylog/app/service.py) "
     "compares each snapshot with the story replayed from its events; since 2e362d2 a "
     "snapshot keeps UpdateState.content_at, the positions of the events that last set an "
     "update's body, sources and media, and UpdateEdited.apply "
@@ -337,4 +341,4 @@ def test_verify_does_not_call_snapshots_altered_after_a_source_safety_takedown(
     verify = cli("verify")
     t.case(verify.exit_code == 0, f"verify after an erasure: exit {verify.exit_code}: "
                                   f"{verify.stderr.strip()[:100]}", known=True)
-    assert verify.exit_code == 0, verify.stderr
+    pinned(verify.exit_code == 0, verify.stderr)
