@@ -220,3 +220,9 @@ def pinned(ok: bool, message: object) -> None:
     """The check of a pinned bug: raises StillBroken unless the bug is gone."""
     if not ok:
         raise StillBroken(str(message))
+
+
+def assert_fixed(ok: bool, message: object) -> None:
+    """The check of a bug that was pinned here and has since been fixed: an ordinary
+    assertion, kept so the test still fails if the bug comes back."""
+    assert ok, message

@@ -19,8 +19,9 @@ that printed it by update id (adds) or update and revision (edits). Afterwards:
   exactly the revision and the text its writer saw, and the story shows the last one;
 - the chain verifies, and `log --json` lists what is stored.
 
-The same race with a --command-id on every command, and reads racing writes, are pinned
-by the strict xfail test at the end (they fail with exit 6 under contention).
+The same race with a --command-id on every command, and reads racing writes, is the
+test at the end (it failed with exit 6 under contention until opening the read models
+stopped writing when they are current).
 """
 
 from __future__ import annotations
@@ -35,11 +36,10 @@ import pytest
 from storylog.domain.story import story_id
 from tests.proof.support import (
     Command,
-    StillBroken,
     Store,
+    assert_fixed,
     chain_problems,
     cli_for,
-    pinned,
     read_acks,
     read_notes,
     record_of,
@@ -64,7 +64,7 @@ def race_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 def quick_deadlock_checks(url: str) -> None:
     """PostgreSQL checks for a deadlock after a lock wait of deadlock_timeout (1 s); the
-    bug pinned at the end makes hundreds in a race, which took the 8 writers ten minutes
+    bug the last test guards against made hundreds in a race, which took the 8 writers ten minutes
     instead of one and a half. Checking after 50 ms finds the same deadlocks sooner and
     changes nothing else. (Needs a superuser, as scripts/pg's server has; else skipped.)"""
     import psycopg
@@ -298,23 +298,6 @@ def test_a_read_catching_up_while_another_process_commits_does_not_fail(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    raises=StillBroken,
-    reason="still present at 1bdb738: "
-    "every StoryApp that opens the read models runs "
-    "ReadModel._create_tables (src/storylog/projections/readmodel.py), one transaction "
-    "that reads rm_meta and then upserts it (and on PostgreSQL runs CREATE INDEX IF NOT "
-    "EXISTS on rm_events). On SQLite that write in a deferred transaction fails at once "
-    "with 'database is locked' when another process committed after the read (a stale "
-    "snapshot cannot take the write lock; the busy timeout does not help); on PostgreSQL "
-    "it deadlocks with ReadModel.apply, which locks the rm_meta row and then rm_events "
-    "('deadlock detected'). Readers (`show`) then exit 6, and so does every command given "
-    "a --command-id, before writing anything: since a9d6fa2 StoryApp._refuse_old_command "
-    "catches the read models up first. a9d6fa2 fixed apply's transaction only. Suggested "
-    "fix: BEGIN IMMEDIATE on SQLite (or skip the upsert when the version is already "
-    "current), and one lock order on PostgreSQL",
-)
 def test_racing_writers_with_command_ids_and_readers_are_never_refused_with_exit_6(
     race_db: str, tmp_path: Path, tally,
 ) -> None:
@@ -323,5 +306,5 @@ def test_racing_writers_with_command_ids_and_readers_are_never_refused_with_exit
     codes = Counter(c.code for cs in acks.values() for c in cs)
     t.case(set(codes) <= {0, 4} and not notes,
            f"6 writers x (10 adds + 4 edits) with --command-id: exit codes {dict(codes)}; "
-           f"{len(notes)} reads failed", known=True)
-    pinned(set(codes) <= {0, 4} and not notes, (dict(codes), notes[:3]))
+           f"{len(notes)} reads failed")
+    assert_fixed(set(codes) <= {0, 4} and not notes, (dict(codes), notes[:3]))

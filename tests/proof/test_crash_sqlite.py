@@ -27,11 +27,10 @@ from tests.proof.crashcheck import Ledger, check_store, erased_snapshot_alarm
 from tests.proof.support import (
     REPO,
     Command,
-    StillBroken,
     Store,
+    assert_fixed,
     cli_for,
     integrity,
-    pinned,
     read_acks,
     start_writer,
     storylog_process,
@@ -303,21 +302,6 @@ def test_a_command_rerun_after_a_thousand_later_ones_still_does_not_write_twice(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    raises=StillBroken,
-    reason="still present at 1bdb738: "
-    "Archive.snapshot_problems (src/storylog/app/service.py) "
-    "compares each snapshot with the story replayed from its events; since 2e362d2 a "
-    "snapshot keeps UpdateState.content_at, the positions of the events that last set an "
-    "update's body, sources and media, and UpdateEdited.apply "
-    "(src/storylog/domain/story.py) sets them only from content it can open. After a "
-    "source-safety takedown destroys the update's key, the replay cannot open the earlier "
-    "edits, so content_at stays at the add's position (body: 2) while the snapshot taken "
-    "before the erasure says 3: `verify` calls an honest store's snapshot altered (exit 5). "
-    "Suggested fix: set content_at from which parts the payload carries (sealed or not), "
-    "or leave erased updates out of the comparison",
-)
 def test_verify_does_not_call_snapshots_altered_after_a_source_safety_takedown(
     sqlite_db: str, tally,
 ) -> None:
@@ -340,5 +324,5 @@ def test_verify_does_not_call_snapshots_altered_after_a_source_safety_takedown(
     cli.ok("takedown", SLUG, "u1", "--grounds", "source-safety", "--reason", "risk", "--yes")
     verify = cli("verify")
     t.case(verify.exit_code == 0, f"verify after an erasure: exit {verify.exit_code}: "
-                                  f"{verify.stderr.strip()[:100]}", known=True)
-    pinned(verify.exit_code == 0, verify.stderr)
+                                  f"{verify.stderr.strip()[:100]}")
+    assert_fixed(verify.exit_code == 0, verify.stderr)

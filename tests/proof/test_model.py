@@ -16,16 +16,14 @@ every step these must agree with it:
 - `verify` (every chain recomputed; through the command line every few steps);
 - the read models kept incrementally equal the read models rebuilt from the events.
 
-Merges and erasures are in the mix. Four bugs, still present at 1bdb738, are pinned by
-strict xfail tests at the end, and the model steps around each only where it strikes,
-counting every time it does (the counts are in the suite's summary line): a merge of a
-source that another was cited via, or that was cited via another, is not run
-(test_merging_a_source_cited_via_another_keeps_every_citation); `verify` calling
-rm_citations altered after a merge, or rm_sources or a snapshot altered after an erasure,
-is let pass (test_verify_does_not_call_an_honest_store_altered_after_a_source_merge,
-test_a_rebuild_after_an_erasure_gives_the_same_sources, and test_crash_sqlite's
-..._snapshots_altered_after_a_source_safety_takedown); and a rebuilt rm_sources may give
-a source that an erased update cited another kind. Any other difference fails.
+Merges and erasures are in the mix. Three bugs found by this suite (a merge of a source
+cited via another losing citations; verify calling rm_citations altered after a merge,
+and a snapshot altered after an erasure) are fixed and their tests at the end are
+ordinary now. One, still present, is pinned by a strict xfail test and the model steps
+around it only where it strikes, counting every time it does (the counts are in the
+suite's summary line): a rebuilt rm_sources may give a source that an erased update
+cited another kind, so `verify` may call rm_sources altered after an erasure
+(test_a_rebuild_after_an_erasure_gives_the_same_sources). Any other difference fails.
 Merges go through the command line, which resolves names first.
 """
 
@@ -69,7 +67,7 @@ from storylog.projections.story_view import story_view
 from storylog.projections.timeline import timeline
 from storylog.store.verify import check_all
 from tests.conftest import Cli
-from tests.proof.support import StillBroken, pinned
+from tests.proof.support import StillBroken, assert_fixed, pinned
 
 EXAMPLES = int(os.environ.get("STORYLOG_PROOF_MODEL_EXAMPLES", "500"))
 # Shrinking a failure of this machine can take many minutes; STORYLOG_PROOF_SHRINK=1 for it.
@@ -577,10 +575,6 @@ class StoryMachine(RuleBasedStateMachine):
             expected = 1
         else:
             expected = 0
-            if m.find(ka) in {m.find(k) for u in m.updates.values() for k in u.via}:
-                # The bug pinned by test_merging_a_source_cited_via_another_keeps_every_...
-                OUTCOMES["merge of a source cited via another, left out (xfail)"] += 1
-                return
         code, _ = self.via_cli("source", "merge", a, b, "--reason", "one agency")
         self.ran(code, expected, f"merge {a} into {b}")
         if code == 0:
@@ -621,12 +615,10 @@ class StoryMachine(RuleBasedStateMachine):
         if self.steps % 5 == 4:
             verify = self.cli("verify")
             alarms = [line for line in verify.stderr.splitlines() if line.strip()]
-            # The false alarms pinned by the xfail tests below, each only where its bug
-            # can strike: rm_citations after a merge, rm_sources and snapshots after an
-            # erasure. Any other alarm, or one of these elsewhere, fails.
-            excused = [(r"the read model rm_citations does not match", bool(m.merged)),
-                       (r"the read model rm_sources does not match", bool(m.erasures)),
-                       (r"the snapshot at event \d+ does not match", bool(m.erasures))]
+            # The false alarm pinned by the xfail test below, only where its bug can
+            # strike: rm_sources after an erasure. Any other alarm, or this one
+            # elsewhere, fails.
+            excused = [(r"the read model rm_sources does not match", bool(m.erasures))]
             if verify.exit_code == 5 and alarms and all(
                     any(re.search(pattern, line) and why for pattern, why in excused)
                     for line in alarms):
@@ -696,19 +688,6 @@ def test_an_erasure_does_not_undo_an_earlier_source_merge(sqlite_db: str, tally)
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    raises=StillBroken,
-    reason="still present at 1bdb738: "
-    "_Writer._SourcesMerged (src/storylog/projections/readmodel.py) re-points the "
-    "via column by INSERT ... SELECT ... ON CONFLICT DO NOTHING followed by DELETE WHERE "
-    "via = the merged source; rm_citations' primary key (source_key, story_id, update_id, "
-    "revision, role) leaves out via, so the re-pointed row conflicts with the row itself, "
-    "is not inserted, and the row is then deleted: merging a source that another was "
-    "cited via (or that was cited via another) drops that other source's citation, and "
-    "the update leaves its timeline (the same after `storylog rebuild`); suggested fix: "
-    "UPDATE rm_citations SET via = ? WHERE via = ?",
-)
 def test_merging_a_source_cited_via_another_keeps_every_citation(sqlite_db: str,
                                                                  tally) -> None:
     t = tally("model")
@@ -721,26 +700,11 @@ def test_merging_a_source_cited_via_another_keeps_every_citation(sqlite_db: str,
     delta = orjson.loads(cli.ok("timeline", "Delta Desk", "--json"))["entries"]
     got = ([e["update"] for e in alpha], sorted(e["update"] for e in delta))
     t.case(got == (["u1"], ["u1", "u2"]), f"after merging a via source: timelines {got}",
-           known=True)
-    pinned(got == (["u1"], ["u1", "u2"]), got)
+           )
+    assert_fixed(got == (["u1"], ["u1", "u2"]), got)
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    raises=StillBroken,
-    reason="still present at 1bdb738: "
-    "Archive.read_model_problems (src/storylog/app/service.py) rebuilds the read "
-    "models in a scratch store loaded story by story (Archive.load inserts each chain's "
-    "rows together), so the source registry's merges are folded before or after all of a "
-    "story's events instead of between them, and the fold is order-dependent (a citation "
-    "made after a merge is filed under the merged-into source with its own name; made "
-    "before, the merge re-points it and rm_citations' primary key keeps the other name; "
-    "an erasure folded before a merge deletes the merged name's rm_sources row): "
-    "after `source merge A B`, an update citing A and B makes `verify` call the honest "
-    "store's rm_citations altered (exit 5), and `storylog rebuild` does not help; "
-    "suggested fix: fold the scratch copy in the store's notification order",
-)
 def test_verify_does_not_call_an_honest_store_altered_after_a_source_merge(sqlite_db: str,
                                                                           tally) -> None:
     t = tally("model")
@@ -756,8 +720,8 @@ def test_verify_does_not_call_an_honest_store_altered_after_a_source_merge(sqlit
     again = cli("verify")
     t.case(verify.exit_code == again.exit_code == 0,
            f"verify after a merge: exit {verify.exit_code} ({verify.stderr.strip()[:80]}), "
-           f"after rebuild {again.exit_code}", known=True)
-    pinned(verify.exit_code == again.exit_code == 0, (verify.stderr, again.stderr))
+           f"after rebuild {again.exit_code}")
+    assert_fixed(verify.exit_code == again.exit_code == 0, (verify.stderr, again.stderr))
 
 
 @pytest.mark.slow

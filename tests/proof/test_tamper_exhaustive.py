@@ -21,8 +21,9 @@ storylog.store.verify.check_chain, as `storylog verify` does):
 A handful of the same go through the real command line on the real file (`verify` exits
 5, and with the checkpoint for the rewrites), and random bit flips in the raw SQLite file
 (WAL folded in first) must never change what storylog shows without anyone noticing.
-Two ways a damaged file makes `verify` fail with an internal error (exit 70) instead of
-exit 5 or 6 are pinned by strict xfail tests.
+Two ways a damaged file made `verify` fail with an internal error (exit 70) instead of
+exit 5 or 6 (an id that is not a UUID, a column name that is not UTF-8) have tests of
+their own.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from storylog.store.canonical import GENESIS, event_hash
 from storylog.store.checkpoints import check_log, load_public, read_log
 from storylog.store.verify import check_chain
 from tests.proof.newsroom import SLUG, build_newsroom
-from tests.proof.support import StillBroken, cli_for, integrity, pinned, settled_bytes
+from tests.proof.support import assert_fixed, cli_for, integrity, settled_bytes
 
 SEED = 8_400
 SAMPLE = 6_000  # random single-byte changes across all rows, besides the exhaustive ones
@@ -394,15 +395,6 @@ def test_a_handful_of_tamperings_through_the_command_line(newsroom: Newsroom, tm
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    raises=StillBroken,
-    reason="still present at 1bdb738: "
-    "Archive.story_ids (src/storylog/app/service.py) parses every originator_id "
-    "with UUID(): one byte of an id changed to a non-hex character in the SQLite file "
-    "makes `storylog verify` fail with an internal error (exit 70, ValueError) instead "
-    "of naming the broken chain with exit 5",
-)
 def test_an_id_changed_to_a_non_hex_byte_is_reported_by_verify_with_exit_5(
     newsroom: Newsroom, tmp_path: Path, tally,
 ) -> None:
@@ -415,22 +407,11 @@ def test_an_id_changed_to_a_non_hex_byte_is_reported_by_verify_with_exit_5(
     conn.close()
     result = cli_for(db)("verify")
     t.case(result.exit_code == 5, f"non-hex id: verify exit {result.exit_code}: "
-                                  f"{result.stderr.strip()[:120]}", known=True)
-    pinned(result.exit_code == 5, result.stderr)
+                                  f"{result.stderr.strip()[:120]}")
+    assert_fixed(result.exit_code == 5, result.stderr)
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    raises=StillBroken,
-    reason="still present at 1bdb738: "
-    "Archive.read_model_problems (src/storylog/app/service.py) reads every rm_* table with "
-    "SELECT * (_dump), and Python's sqlite3 decodes the result's column names as UTF-8: a "
-    "byte of a read-model column's name in the schema changed into one that is not UTF-8 "
-    "(a bit flip in the file found it) makes it raise UnicodeDecodeError, which `storylog "
-    "verify` reports as an internal error (exit 70) instead of saying the read model does "
-    "not match the events (exit 5) or that the database failed (exit 6)",
-)
 def test_a_read_model_column_name_that_is_not_utf8_is_reported_by_verify(
     newsroom: Newsroom, tmp_path: Path, tally,
 ) -> None:
@@ -448,8 +429,8 @@ def test_a_read_model_column_name_that_is_not_utf8_is_reported_by_verify(
     result = cli_for(db)("verify")
     t.case(result.exit_code in (5, 6), f"a read model column's name not UTF-8: verify exit "
                                        f"{result.exit_code}: {result.stderr.strip()[:120]}",
-           known=True)
-    pinned(result.exit_code in (5, 6), result.stderr)
+           )
+    assert_fixed(result.exit_code in (5, 6), result.stderr)
 
 
 # -- random bit flips in the raw file ------------------------------------------------------

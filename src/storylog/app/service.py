@@ -309,21 +309,42 @@ class Archive:
     def __init__(self, app: StoryApp):
         self.app = app
 
-    def story_ids(self) -> list[UUID]:
+    def story_ids(self) -> list[UUID | str]:
+        """Every chain's id; one that is not a UUID (a damaged row) is kept as its text,
+        so that verification names its chain instead of failing on it."""
         assert self.app.sql is not None
         table = getattr(self.app.recorder, "events_table_name", "stored_events")
         rows = self.app.sql.fetchall(
             f"SELECT DISTINCT originator_id FROM {table}"
         )
-        return sorted(UUID(str(r["originator_id"])) for r in rows)
+        ids: list[UUID | str] = []
+        for r in rows:
+            try:
+                ids.append(UUID(str(r["originator_id"])))
+            except ValueError:
+                ids.append(str(r["originator_id"]))
+        return sorted(ids, key=str)
 
     def chains(self, slug: str | None = None) -> Iterator[tuple[str, list[StoredEvent]]]:
-        ids = [story_id(slug)] if slug else self.story_ids()
+        ids: list[UUID | str] = [story_id(slug)] if slug else self.story_ids()
         for sid in ids:
-            rows = list(self.app.recorder.select_events(sid))
+            rows = self.rows(sid)
             if slug and not rows:
                 raise NotFound(f"no story {slug!r}; see `storylog stories`")
             yield _label(rows, sid), rows
+
+    def rows(self, sid: UUID | str) -> list[StoredEvent]:
+        """One chain's rows in position order; a damaged id that is not a UUID is read
+        with plain SQL (the library would fail converting it)."""
+        if isinstance(sid, UUID):
+            return list(self.app.recorder.select_events(sid))
+        assert self.app.sql is not None
+        table = getattr(self.app.recorder, "events_table_name", "stored_events")
+        found = self.app.sql.fetchall(
+            f"SELECT originator_id, originator_version, topic, state FROM {table} "
+            "WHERE originator_id = ? ORDER BY originator_version", (sid,))
+        return [StoredEvent(originator_id=sid, originator_version=r["originator_version"],
+                            topic=r["topic"], state=bytes(r["state"])) for r in found]
 
     def derived_problems(self) -> list[str]:
         """Copies outside the chain (snapshots, read models) that the events do not give."""
@@ -339,7 +360,7 @@ class Archive:
             if not snapshots:
                 continue
             story: Any = None
-            rows = list(self.app.recorder.select_events(sid))
+            rows = self.rows(sid)
             for row in rows:
                 story = self.app.event_of(row).mutate(story)
                 snapshot = snapshots.get(row.originator_version)
@@ -365,14 +386,27 @@ class Archive:
                  for line in export_lines(label, rows, self.app.keys)]
         if not lines:
             return []
+        # The scratch store gets the rows in this store's order, so that the fold meets
+        # the source registry's merges between the same stories' events as here.
+        order: list[tuple[str, int]] = []
+        start = 1
+        while batch := self.app.raw_rows(start, 20_000):
+            order += [(row.story_id, row.position) for row in batch]
+            start = batch[-1].id + 1
         with tempfile.TemporaryDirectory() as scratch_dir:
             scratch = StoryApp(str(Path(scratch_dir) / "check.db"))
             try:
-                Archive(scratch).load(lines)
+                Archive(scratch).load(lines, order=order)
                 scratch.catch_up()
                 problems = []
                 for table in TABLES:
-                    if _dump(self.app, table) != _dump(scratch, table):
+                    try:
+                        ours = _dump(self.app, table)
+                    except UnicodeDecodeError:  # a damaged schema: names not UTF-8
+                        problems.append(f"the read model {table} is unreadable (damaged); "
+                                        "run `storylog rebuild`")
+                        continue
+                    if ours != _dump(scratch, table):
                         problems.append(
                             f"the read model {table} does not match the events (altered); "
                             "run `storylog rebuild`")
@@ -395,7 +429,7 @@ class Archive:
 
         heads = []
         for sid in self.story_ids():
-            rows = list(self.app.recorder.select_events(sid))
+            rows = self.rows(sid)
             name = _label(rows, sid)
             report = check_chain(name, rows)
             if not report.ok:
@@ -423,11 +457,14 @@ class Archive:
 
         heads: dict[str, dict[int, str]] = {}
         for sid in self.story_ids():
-            rows = list(self.app.recorder.select_events(sid))
+            rows = self.rows(sid)
             heads[str(sid)] = check_chain(str(sid), rows).hashes
         return check_log(lines, public, heads)
 
-    def load(self, lines: list[dict[str, Any]]) -> dict[str, int]:
+    def load(self, lines: list[dict[str, Any]],
+             order: list[tuple[str, int]] | None = None) -> dict[str, int]:
+        """Insert a file's stories, all or nothing; ``order`` ((story id, position) in
+        the order to insert) keeps another store's interleaving of stories."""
         from storylog.store.transfer import keys_of, rows_of
 
         stories = rows_of(lines)
@@ -437,6 +474,10 @@ class Archive:
                 raise RefusedInput(f"story {slug} is already in this store; nothing was loaded")
         added = self.app.keys.put_many(keys)
         rows = [row for story_rows in stories.values() for row in story_rows]
+        if order is not None:
+            rank = {key: n for n, key in enumerate(order)}
+            rows.sort(key=lambda row: rank.get((str(row.originator_id), row.originator_version),
+                                               len(rank)))
         try:
             self.app.recorder.insert_events(rows)
         except BaseException as error:
@@ -468,10 +509,14 @@ def _comparable(story: Any) -> Any:
     for update, name in zip(state["updates"], story.order, strict=True):
         content = story.updates[name].content
         update["content"] = content.model_dump(mode="json") if content else None
+        if content is None:
+            # Erased: where its parts were last set cannot be known once the content
+            # cannot be opened (a snapshot taken before the erasure knew it).
+            update["content_at"] = None
     return state
 
 
-def _label(rows: list[StoredEvent], sid: UUID) -> str:
+def _label(rows: list[StoredEvent], sid: UUID | str) -> str:
     """A chain's name for reports: its slug, but only if the row naming it is intact."""
     import orjson
 

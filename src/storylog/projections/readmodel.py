@@ -141,15 +141,30 @@ class ReadModel:
         # Called when the fold meets an erasure, so a crash between saving the event
         # and destroying the key is finished by the next catch-up.
         self.on_erase: Callable[[str, str], None] | None = None
+        if self._is_current():
+            return  # nothing to write: opening never contends with other writers
         for attempt in range(10):
             try:
                 self._create_tables()
                 return
             except Exception as error:
-                # Two processes creating the tables at once on PostgreSQL: try again.
-                if attempt == 9 or "concurrently" not in str(error) + repr(error.__cause__):
+                # Two processes creating the tables at once: try again.
+                said = str(error) + repr(error.__cause__)
+                if attempt == 9 or not any(
+                    words in said for words in
+                    ("concurrently", "database is locked", "deadlock detected")
+                ):
                     raise
                 time.sleep(random.uniform(0.01, 0.1))
+
+    def _is_current(self) -> bool:
+        """Whether the tables exist in this version's shape (read only: a writer that
+        committed since cannot make this fail, as a read-then-write transaction can)."""
+        try:
+            rows = self.sql.fetchall("SELECT value FROM rm_meta WHERE name = 'version'")
+        except Exception:
+            return False  # no read models yet
+        return bool(rows) and rows[0]["value"] == READMODEL_VERSION
 
     def _create_tables(self) -> None:
         with self.sql.transaction() as c:
@@ -417,16 +432,16 @@ class _Writer:
                 sources[key] = into
                 self.c.execute("UPDATE rm_sources SET merged_into = ? WHERE source_key = ?",
                                (into, key))
-        for column in ("source_key", "via"):
-            self.c.execute(
-                "INSERT INTO rm_citations SELECT "
-                + ("?, story_id, update_id, revision, position, role, as_cited, via"
-                   if column == "source_key" else
-                   "source_key, story_id, update_id, revision, position, role, as_cited, ?")
-                + f" FROM rm_citations WHERE {column} = ? ON CONFLICT DO NOTHING",
-                (into, source),
-            )
-            self.c.execute(f"DELETE FROM rm_citations WHERE {column} = ?", (source,))
+        # source_key is part of the citations' key: a citation the merged-into source
+        # already has stays once. via is not: re-pointing it is a plain update (an
+        # insert-then-delete would conflict with the row itself and lose it).
+        self.c.execute(
+            "INSERT INTO rm_citations SELECT ?, story_id, update_id, revision, position, "
+            "role, as_cited, via FROM rm_citations WHERE source_key = ? ON CONFLICT DO NOTHING",
+            (into, source),
+        )
+        self.c.execute("DELETE FROM rm_citations WHERE source_key = ?", (source,))
+        self.c.execute("UPDATE rm_citations SET via = ? WHERE via = ?", (into, source))
         return "", None
 
     # -- helpers ---------------------------------------------------------------
