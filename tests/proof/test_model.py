@@ -16,14 +16,11 @@ every step these must agree with it:
 - `verify` (every chain recomputed; through the command line every few steps);
 - the read models kept incrementally equal the read models rebuilt from the events.
 
-Merges and erasures are in the mix. Three bugs found by this suite (a merge of a source
-cited via another losing citations; verify calling rm_citations altered after a merge,
-and a snapshot altered after an erasure) are fixed and their tests at the end are
-ordinary now. One, still present, is pinned by a strict xfail test and the model steps
-around it only where it strikes, counting every time it does (the counts are in the
-suite's summary line): a rebuilt rm_sources may give a source that an erased update
-cited another kind, so `verify` may call rm_sources altered after an erasure
-(test_a_rebuild_after_an_erasure_gives_the_same_sources). Any other difference fails.
+Merges and erasures are in the mix. Four bugs this suite found (a merge of a source cited
+via another losing citations; verify calling rm_citations altered after a merge, and a
+snapshot altered after an erasure; a rebuilt rm_sources giving a source an erased update
+cited another kind) are fixed, and their tests at the end guard against their return.
+Any difference fails.
 Merges go through the command line, which resolves names first.
 """
 
@@ -31,7 +28,6 @@ from __future__ import annotations
 
 import copy
 import os
-import re
 import shutil
 import tempfile
 from collections import Counter
@@ -67,7 +63,7 @@ from storylog.projections.story_view import story_view
 from storylog.projections.timeline import timeline
 from storylog.store.verify import check_all
 from tests.conftest import Cli
-from tests.proof.support import StillBroken, assert_fixed, pinned
+from tests.proof.support import assert_fixed
 
 EXAMPLES = int(os.environ.get("STORYLOG_PROOF_MODEL_EXAMPLES", "500"))
 # Shrinking a failure of this machine can take many minutes; STORYLOG_PROOF_SHRINK=1 for it.
@@ -614,34 +610,12 @@ class StoryMachine(RuleBasedStateMachine):
         assert all(r.ok for r in reports), [r.problem for r in reports]
         if self.steps % 5 == 4:
             verify = self.cli("verify")
-            alarms = [line for line in verify.stderr.splitlines() if line.strip()]
-            # The false alarm pinned by the xfail test below, only where its bug can
-            # strike: rm_sources after an erasure. Any other alarm, or this one
-            # elsewhere, fails.
-            excused = [(r"the read model rm_sources does not match", bool(m.erasures))]
-            if verify.exit_code == 5 and alarms and all(
-                    any(re.search(pattern, line) and why for pattern, why in excused)
-                    for line in alarms):
-                for line in alarms:
-                    what = re.search(r"rm_\w+|snapshot", line)
-                    OUTCOMES[f"verify's false alarm on {what and what[0]} (xfail)"] += 1
-            else:
-                assert verify.exit_code == 0, verify.stderr
+            assert verify.exit_code == 0, verify.stderr
             assert without_times(orjson.loads(self.cli.ok("show", SLUG, "--json"))) == shown
         incremental = dump(self.app)
         self.app.readmodel.drop()
         self.app.catch_up()
         rebuilt = dump(self.app)
-        if rebuilt["rm_sources"] != incremental["rm_sources"]:
-            # The bug pinned by test_a_rebuild_after_an_erasure_gives_the_same_sources:
-            # the kind of a source an erased update cited may differ; nothing else may.
-            erased = {k for u in m.updates.values() if u.erased for k in u.cited}
-            erased |= {m.find(k) for k in erased}
-            OUTCOMES["rebuilt rm_sources kind differs after an erasure (xfail)"] += 1
-            for tables in (rebuilt, incremental):
-                tables["rm_sources"] = sorted(
-                    (r[0], r[1], None if r[0] in erased else r[2], *r[3:])
-                    for r in tables["rm_sources"])
         assert rebuilt == incremental, "rebuilt read models differ"
 
 
@@ -725,18 +699,6 @@ def test_verify_does_not_call_an_honest_store_altered_after_a_source_merge(sqlit
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    raises=StillBroken,
-    reason="still present at 1bdb738: "
-    "a source's kind in rm_sources is decided where the read model first sees it "
-    "(_Writer._source, src/storylog/projections/readmodel.py), and _Writer.erase keeps "
-    "a row whose first sight was in the erased content: a rebuild cannot open that "
-    "content and decides otherwise, so after a source-safety takedown the incremental "
-    "and rebuilt read models differ, `verify` calls the honest store's rm_sources "
-    "altered (exit 5), and `storylog rebuild` changes the source's kind; suggested fix: "
-    "on erasure, re-derive the kinds of the sources the erased update cited",
-)
 def test_a_rebuild_after_an_erasure_gives_the_same_sources(sqlite_db: str, tally) -> None:
     t = tally("model")
     cli = Cli(sqlite_db)
@@ -751,5 +713,5 @@ def test_a_rebuild_after_an_erasure_gives_the_same_sources(sqlite_db: str, tally
     t.case(verify.exit_code == 0 and before == after,
            f"after an erasure: verify exit {verify.exit_code}; sources before/after rebuild "
            f"{[(s['name'], s['kind']) for s in before]} / "
-           f"{[(s['name'], s['kind']) for s in after]}", known=True)
-    pinned(verify.exit_code == 0 and before == after, (verify.stderr, before, after))
+           f"{[(s['name'], s['kind']) for s in after]}")
+    assert_fixed(verify.exit_code == 0 and before == after, (verify.stderr, before, after))

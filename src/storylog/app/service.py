@@ -135,20 +135,29 @@ class StoryApp(Application[UUID]):
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Bring the read models up to the newest event (pull-based, any backend)."""
         applied = self.readmodel.catch_up(self.raw_rows, Decoder(self.keys), progress)
-        self._finish_erasures()
+        if self._finish_erasures() or self.readmodel.erasures_seen:
+            # Keys destroyed: sources first seen in erased content get what a rebuild
+            # would give them (it cannot see that content).
+            self.readmodel.rederive_sources(self.raw_rows, Decoder(self.keys))
         return applied
 
-    def _finish_erasures(self) -> None:
-        """Destroy any key an erasure left behind (a crash after the read models saw it)."""
+    def _finish_erasures(self) -> int:
+        """Destroy any key an erasure left behind (a crash after the read models saw it);
+        returns how many."""
         assert self.sql is not None
+        finished = 0
         for row in self.sql.fetchall("SELECT story_id, update_id FROM rm_revisions "
                                      "WHERE action = 'taken-down' AND erased = 1"):
             if self.keys.get(key_id(row["story_id"], row["update_id"])) is not None:
                 self._destroy_key(row["story_id"], row["update_id"])
+                finished += 1
+        return finished
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Drop the read models and fold every event again."""
-        return self.readmodel.rebuild(self.raw_rows, Decoder(self.keys), progress)
+        applied = self.readmodel.rebuild(self.raw_rows, Decoder(self.keys), progress)
+        self.readmodel.erasures_seen = 0  # a rebuild sees erased content as a rebuild does
+        return applied
 
     def raw_rows(self, start: int, limit: int) -> list[RawRow]:
         """Stored events from notification id ``start`` on, read with plain SQL."""

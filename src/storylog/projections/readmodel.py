@@ -138,6 +138,7 @@ class ReadModel:
         self.sql = sql
         self.tracking = tracking
         self._source_cache: dict[str, str] | None = None  # key -> final key (merges applied)
+        self.erasures_seen = 0  # erasures folded since the sources were last re-derived
         # Called when the fold meets an erasure, so a crash between saving the event
         # and destroying the key is finished by the next catch-up.
         self.on_erase: Callable[[str, str], None] | None = None
@@ -229,9 +230,39 @@ class ReadModel:
         except Exception:
             self._source_cache = None  # the cache may hold rolled-back sources
             raise
+        self.erasures_seen += len(writer.erased)
         if self.on_erase is not None:  # after the commit: it writes in its own transaction
             for story_id, update_id in writer.erased:
                 self.on_erase(story_id, update_id)
+
+    def rederive_sources(
+        self, notifications: Callable[[int, int], Sequence[Any]], decode: Decoder,
+    ) -> int:
+        """After an erasure, give every source the name and kind a rebuild would: those
+        of its first sight among the events whose content can still be opened (the
+        first sight may have been in the erased update). Reads every event, as the
+        erasure's scrub rewrites the whole file anyway. Returns the rows changed."""
+        first: dict[str, tuple[str, str]] = {}
+        start = 1
+        while rows := notifications(start, BULK_BATCH):
+            for record in map(decode, rows):
+                for name, kind in _sightings(record):
+                    key = _key_of(name)
+                    if key not in first:
+                        first[key] = _first_sight(name, kind)
+            start = rows[-1].id + 1
+        changed = 0
+        with self.sql.transaction() as c:
+            c.execute("SELECT source_key, name, kind FROM rm_sources")
+            for row in c.fetchall():
+                seen = first.get(row["source_key"])
+                if seen is not None and seen != (row["name"], row["kind"]):
+                    c.execute("UPDATE rm_sources SET name = ?, kind = ? WHERE source_key = ?",
+                              (*seen, row["source_key"]))
+                    changed += 1
+        self._source_cache = None
+        self.erasures_seen = 0
+        return changed
 
     def rebuild(
         self, notifications: Callable[[int, int], Sequence[Any]], decode: Decoder,
@@ -482,13 +513,32 @@ class _Writer:
         sources = self.model.source_map(self.c)
         key = _key_of(name)
         if key not in sources:
-            canonical = canonical_name(name)
-            known_kind = DEFAULT_GAZETTEER.get(canonical, (None,))[0]
-            chosen = kind if kind and kind != "other" else (known_kind or guess_kind(name))
             self.c.execute("INSERT INTO rm_sources VALUES (?,?,?,?)",
-                           (key, canonical, str(chosen), None))
+                           (key, *_first_sight(name, kind), None))
             sources[key] = key
         return sources[key]
+
+
+def _first_sight(name: str, kind: str | None) -> tuple[str, str]:
+    """A source's name and kind as registered where it is first seen."""
+    canonical = canonical_name(name)
+    known_kind = DEFAULT_GAZETTEER.get(canonical, (None,))[0]
+    chosen = kind if kind and kind != "other" else (known_kind or guess_kind(name))
+    return canonical, str(chosen)
+
+
+def _sightings(r: Record) -> Iterator[tuple[str, str | None]]:
+    """The source names an event registers, in the order the fold meets them."""
+    p = r.payload
+    if r.type == "SourcesMerged":
+        yield p["source"], None
+        yield p["into"], None
+        return
+    content = p.get("content") if r.type in ("UpdateAdded", "UpdateEdited") else None
+    for s in (content or {}).get("sources") or ():
+        yield s["name"], s.get("kind")
+        if s.get("via"):
+            yield s["via"], None
 
 
 @functools.lru_cache(maxsize=65_536)
