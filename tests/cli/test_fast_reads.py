@@ -103,3 +103,21 @@ def test_a_missing_database_is_still_refused(tmp_path) -> None:  # type: ignore[
     done = storylog_process("log", "s", db=str(tmp_path / "none.db"))
     assert done.returncode == 6, done.stderr
     assert b"Traceback" not in done.stderr
+
+
+def test_sources_left_to_re_derive_after_an_erasure_are_re_derived_before_reading(
+    sqlite_cli: Cli,
+) -> None:
+    """A crash after an erasure's key was destroyed but before the sources were given
+    what a rebuild would give them: the mark in rm_meta makes the next read do it."""
+    story(sqlite_cli)
+    expected = orjson.loads(sqlite_cli.ok("sources", "--json"))
+    with sqlite3.connect(sqlite_cli.db) as conn:
+        conn.execute("UPDATE rm_sources SET kind = 'anonymous' WHERE source_key = 'bild'")
+        conn.execute("INSERT INTO rm_meta VALUES ('rederive', 1)")
+    out, opened = opened_libraries(sqlite_cli.db, "sources", "--json")
+    assert "eventsourcing" in opened
+    assert orjson.loads(out) == expected
+    with sqlite3.connect(sqlite_cli.db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM rm_meta WHERE name = 'rederive'").fetchone() \
+            == (0,)

@@ -135,7 +135,8 @@ class StoryApp(Application[UUID]):
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Bring the read models up to the newest event (pull-based, any backend)."""
         applied = self.readmodel.catch_up(self.raw_rows, Decoder(self.keys), progress)
-        if self._finish_erasures() or self.readmodel.erasures_seen:
+        self._finish_erasures()
+        if self.readmodel.needs_rederive():
             # Keys destroyed: sources first seen in erased content get what a rebuild
             # would give them (it cannot see that content).
             self.readmodel.rederive_sources(self.raw_rows, Decoder(self.keys))
@@ -156,7 +157,7 @@ class StoryApp(Application[UUID]):
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Drop the read models and fold every event again."""
         applied = self.readmodel.rebuild(self.raw_rows, Decoder(self.keys), progress)
-        self.readmodel.erasures_seen = 0  # a rebuild sees erased content as a rebuild does
+        self._finish_erasures()
         return applied
 
     def raw_rows(self, start: int, limit: int) -> list[RawRow]:

@@ -84,6 +84,9 @@ def _is_current(connection: sqlite3.Connection) -> bool:
             "SELECT 1 FROM rm_revisions r JOIN storylog_keys k "
             "ON k.key_id = r.story_id || '/' || r.update_id "
             "WHERE r.action = 'taken-down' AND r.erased = 1 AND k.secret IS NOT NULL LIMIT 1")
-        return unfinished is None
+        if unfinished is not None:
+            return False
+        # An erasure whose sources are still to be re-derived (ReadModel.rederive_sources).
+        return one("SELECT 1 FROM rm_meta WHERE name = 'rederive'") is None
     finally:
         connection.execute("COMMIT")

@@ -138,7 +138,6 @@ class ReadModel:
         self.sql = sql
         self.tracking = tracking
         self._source_cache: dict[str, str] | None = None  # key -> final key (merges applied)
-        self.erasures_seen = 0  # erasures folded since the sources were last re-derived
         # Called when the fold meets an erasure, so a crash between saving the event
         # and destroying the key is finished by the next catch-up.
         self.on_erase: Callable[[str, str], None] | None = None
@@ -230,7 +229,6 @@ class ReadModel:
         except Exception:
             self._source_cache = None  # the cache may hold rolled-back sources
             raise
-        self.erasures_seen += len(writer.erased)
         if self.on_erase is not None:  # after the commit: it writes in its own transaction
             for story_id, update_id in writer.erased:
                 self.on_erase(story_id, update_id)
@@ -253,6 +251,7 @@ class ReadModel:
             start = rows[-1].id + 1
         changed = 0
         with self.sql.transaction() as c:
+            c.execute("DELETE FROM rm_meta WHERE name = 'rederive'")
             c.execute("SELECT source_key, name, kind FROM rm_sources")
             for row in c.fetchall():
                 seen = first.get(row["source_key"])
@@ -261,8 +260,11 @@ class ReadModel:
                               (*seen, row["source_key"]))
                     changed += 1
         self._source_cache = None
-        self.erasures_seen = 0
         return changed
+
+    def needs_rederive(self) -> bool:
+        """Whether an erasure was folded since sources were last re-derived."""
+        return bool(self.sql.fetchall("SELECT 1 FROM rm_meta WHERE name = 'rederive'"))
 
     def rebuild(
         self, notifications: Callable[[int, int], Sequence[Any]], decode: Decoder,
@@ -277,6 +279,8 @@ class ReadModel:
         with self.sql.transaction() as c:
             for statement in INDEXES:
                 c.execute(statement)
+            # A rebuild cannot open erased content: its sources are already as wanted.
+            c.execute("DELETE FROM rm_meta WHERE name = 'rederive'")
         return applied
 
     def drop(self) -> None:
@@ -414,6 +418,10 @@ class _Writer:
     def erase(self, story_id: str, update_id: str) -> None:
         """Remove an update's content, and sources no longer cited, from every table."""
         self.flush()
+        # Once the key is gone, sources are given what a rebuild would give them
+        # (ReadModel.rederive_sources); the mark survives a crash in between.
+        self.c.execute("INSERT INTO rm_meta VALUES ('rederive', 1) ON CONFLICT (name) "
+                       "DO UPDATE SET value = 1")
         self.c.execute("UPDATE rm_revisions SET body = NULL, sources = NULL, media = NULL, "
                        "erased = 1 WHERE story_id = ? AND update_id = ?", (story_id, update_id))
         self.c.execute("DELETE FROM rm_citations WHERE story_id = ? AND update_id = ?",
