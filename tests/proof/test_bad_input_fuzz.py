@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 
 from storylog.errors import StorylogError
 from tests.proof.newsroom import SLUG, build_newsroom
-from tests.proof.support import REPO, StillBroken, cli_for, pinned, settled_bytes
+from tests.proof.support import REPO, assert_fixed, cli_for, settled_bytes
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = int(os.environ.get("STORYLOG_PROOF_FUZZ_EXAMPLES", "5000"))
@@ -237,10 +237,7 @@ def test_hostile_command_lines_end_with_a_documented_code_and_change_nothing_whe
         seen[result.exit_code] = seen.get(result.exit_code, 0) + 1
         shown = f"{[a[:40] for a in args]} -> {result.exit_code}: {result.stderr.strip()[:200]}"
         bad = []
-        # The bug pinned by test_a_line_holding_an_integer_beyond_2_53_is_refused_...
-        known = (args[:1] == ["load"] and result.exit_code == 70
-                 and "IntegerDomainError" in result.stderr)
-        if result.exit_code not in DOCUMENTED and not known:
+        if result.exit_code not in DOCUMENTED:
             bad.append("undocumented exit code")
         if "Traceback" in result.stdout + result.stderr:
             bad.append("a traceback reached the user")
@@ -248,10 +245,7 @@ def test_hostile_command_lines_end_with_a_documented_code_and_change_nothing_whe
             bad.append("refused without a word")
         if result.exit_code != 0 and settled_bytes(store) != before:
             bad.append("refused, but the store changed")
-        if known and not bad:
-            t.case(False, f"load of a record holding a huge integer: {shown}", known=True)
-        else:
-            t.case(not bad, f"{bad}: {shown}")
+        t.case(not bad, f"{bad}: {shown}")
         if bad:
             problems.append(f"{bad}: {shown}")
         assert not bad, shown
@@ -286,11 +280,9 @@ def atheris_dictionary(path: Path) -> Path:
 
 # Crash sites of bugs pinned by a strict xfail test, which fails the run once the bug is
 # fixed (then take the site out of here): atheris meets them by chance, so they are
-# counted as known bugs rather than failed on.
-KNOWN_CRASHES = {
-    "IntegerDomainError in canonical":
-        "test_a_line_holding_an_integer_beyond_2_53_is_refused_with_exit_1",
-}
+# counted as known bugs rather than failed on. None at present (an integer beyond 2^53
+# in a record was one: test_a_line_holding_an_integer_beyond_2_53_is_refused_with_exit_1).
+KNOWN_CRASHES: dict[str, str] = {}
 
 
 def fuzz(target: str, seeds: list[Path], folder: Path, tally_: Any) -> list[dict[str, Any]]:
@@ -410,17 +402,6 @@ def test_the_loader_refuses_a_malformed_line_with_exit_1(case: str, sqlite_db: s
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    raises=StillBroken,
-    reason="still present at 2692316, found by atheris: transfer.rows_of "
-    "(src/storylog/store/transfer.py) checks each chain with check_chain, whose event_hash "
-    "hands a record holding an integer beyond 2^53 to rfc8785.dumps "
-    "(src/storylog/store/canonical.py), which raises IntegerDomainError; parse_lines "
-    "checks field types but not the numbers inside a record, and rows_of's errors are not "
-    "turned into a refusal, so `storylog load` ends with an internal error (exit 70) "
-    "instead of refusing the file (exit 1)",
-)
 def test_a_line_holding_an_integer_beyond_2_53_is_refused_with_exit_1(sqlite_db: str,
                                                                      tally) -> None:
     t = tally("bad-input")
@@ -428,8 +409,8 @@ def test_a_line_holding_an_integer_beyond_2_53_is_refused_with_exit_1(sqlite_db:
     line["record"] = {**line["record"], "extra": 2**63}
     result = cli_for(sqlite_db)("load", "-", input=json.dumps(line).encode() + b"\n")
     t.case(result.exit_code == 1, f"load of a record holding 2**63: exit {result.exit_code}: "
-                                  f"{result.stderr.strip()[:100]}", known=True)
-    pinned(result.exit_code == 1, result.stderr)
+                                  f"{result.stderr.strip()[:100]}")
+    assert_fixed(result.exit_code == 1, result.stderr)
 
 
 ARGV_WITH_MALFORMED_UTF8 = {

@@ -55,7 +55,12 @@ def check_chain(story: str, rows: Sequence[StoredEvent],
             record = None
         if record is None or not isinstance(record.get("hash"), str):
             return report(f"{where}: the row is unreadable")
-        actual = event_hash(row.topic, str(row.originator_id), row.originator_version, record)
+        try:
+            actual = event_hash(row.topic, str(row.originator_id), row.originator_version,
+                                record)
+        except ValueError as error:  # RFC 8785 has no form for it (e.g. an integer > 2^53)
+            return report(f"{where}: the row holds a value that has no canonical form "
+                          f"({error}); storylog never writes one")
         if actual != record["hash"]:
             return report(f"{where}: its content does not match its hash "
                           "(modified, or moved from another position)")
