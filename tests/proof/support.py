@@ -3,12 +3,15 @@ the real command line in this process, and the writer processes' acknowledgement
 
 from __future__ import annotations
 
+import gc
 import os
 import sqlite3
 import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,6 +120,49 @@ def settled_bytes(db: str) -> bytes:
 
 def cli_for(db: str, editor: str = "ana") -> Cli:
     return Cli(db, editor)
+
+
+@contextmanager
+def sessions_closed() -> Iterator[None]:
+    """Run `storylog` in this process as if each command were a process of its own: every
+    store a command opened is closed when the block ends (a process's exit would close
+    it). A connection left open here would change what SQLite does after a writer is
+    killed: with the file held open elsewhere, a new connection trusts the WAL index as
+    the killed writer left it, instead of recovering it from the WAL."""
+    import storylog.cli_support as cli_support
+
+    opened: list[Any] = []
+    real = cli_support.Session.__init__
+
+    def recording(self: Any, db: str) -> None:
+        real(self, db)
+        opened.append(self)
+
+    cli_support.Session.__init__ = recording  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        cli_support.Session.__init__ = real  # type: ignore[method-assign]
+        for session in opened:
+            if session._app is not None:
+                with suppress(Exception):
+                    session._app.close()
+        opened.clear()
+        gc.collect()  # read-only connections of the fast read path, left to the collector
+
+
+def held_open(db: str) -> list[str]:
+    """The files of this SQLite database that this process holds open (Linux)."""
+    fds = Path("/proc/self/fd")
+    if not fds.is_dir():
+        return []
+    found = []
+    for fd in fds.iterdir():
+        with suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith(db):
+                found.append(target)
+    return found
 
 
 def no_traceback(result: Result) -> bool:

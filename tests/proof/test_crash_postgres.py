@@ -28,6 +28,7 @@ from tests.proof.support import (
     Command,
     cli_for,
     read_acks,
+    sessions_closed,
     start_writer,
     wait_for_line,
 )
@@ -130,7 +131,8 @@ def test_a_crashed_postgresql_server_loses_nothing_acknowledged(
         cut: list[Command] = [c for c in commands if c.code is None or c.code == 6]
         ledger.refused = [r for r in ledger.refused if "exit 6" not in r]
         before = ledger.reruns_stored_before
-        problems = check_store(db, SLUG, ledger, EDITOR, rng, cut)
+        with sessions_closed():
+            problems = check_store(db, SLUG, ledger, EDITOR, rng, cut)
         cut_stored += ledger.reruns_stored_before - before
         t.case(not problems, f"crash {n + 1}: {problems[:3]}")
         failures += [f"crash {n + 1}: {p}" for p in problems]
