@@ -344,16 +344,20 @@ class Archive:
             yield _label(rows, sid), rows
 
     def rows(self, sid: UUID | str) -> list[StoredEvent]:
-        """One chain's rows in position order; a damaged id that is not a UUID is read
-        with plain SQL (the library would fail converting it)."""
-        if isinstance(sid, UUID):
-            return list(self.app.recorder.select_events(sid))
+        """One chain's rows in position order. On SQLite they are read with plain SQL: a
+        damaged id (in the row, or one found only in the index) that is not a UUID makes
+        the library fail converting it; here it is kept as text, so the chain check
+        names the damage instead (PostgreSQL's uuid column cannot hold one)."""
         assert self.app.sql is not None
+        if self.app.sql.postgres and isinstance(sid, UUID):
+            return list(self.app.recorder.select_events(sid))
         table = getattr(self.app.recorder, "events_table_name", "stored_events")
         found = self.app.sql.fetchall(
             f"SELECT originator_id, originator_version, topic, state FROM {table} "
-            "WHERE originator_id = ? ORDER BY originator_version", (sid,))
-        return [StoredEvent(originator_id=sid, originator_version=r["originator_version"],
+            "WHERE originator_id = ? ORDER BY originator_version",
+            (sid.hex if isinstance(sid, UUID) else sid,))
+        return [StoredEvent(originator_id=_uuid_or_text(r["originator_id"]),
+                            originator_version=r["originator_version"],
                             topic=r["topic"], state=bytes(r["state"])) for r in found]
 
     def derived_problems(self) -> list[str]:
@@ -496,6 +500,13 @@ class Archive:
                 raise Conflict("a story in the file was written meanwhile; none loaded") from None
             raise
         return {slug: len(r) for slug, r in stories.items()}
+
+
+def _uuid_or_text(value: Any) -> UUID | str:
+    try:
+        return UUID(str(value))
+    except ValueError:
+        return str(value)
 
 
 def _uuid_text(value: Any) -> str:
