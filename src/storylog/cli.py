@@ -20,6 +20,7 @@ from storylog.cli_support import (
     read_text,
     run,
     say,
+    stop_on_signals,
     text_from_editor,
 )
 
@@ -569,6 +570,7 @@ def project(session: Session, follow: bool, interval: float) -> None:
     app = session.app()
     say(f"applied {app.catch_up()} events")
     if follow:
+        stop_on_signals()
         follow_log(app, interval)
 
 

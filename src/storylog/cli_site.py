@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from storylog.cli_support import Session, say
+from storylog.cli_support import Session, say, stop_on_signals
 
 
 def site_options(f: Any) -> Any:
@@ -106,6 +106,7 @@ def serve(
     server = preview_server(session.app(), slug,
                             _options(show_editors, base_url, publisher, checkpoint), port)
     host, bound = server.server_address[:2]
+    stop_on_signals()
     say(f"serving {slug} at http://{host!s}:{bound}/ (Ctrl-C stops)")
     try:
         server.serve_forever()
@@ -113,3 +114,4 @@ def serve(
         say("stopped")
     finally:
         server.server_close()
+

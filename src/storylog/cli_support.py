@@ -186,6 +186,20 @@ def run(cli: click.Group, argv: list[str] | None = None) -> NoReturn:
     sys.exit(result if isinstance(result, int) else 0)
 
 
+def stop_on_signals() -> None:
+    """Ctrl-C (SIGINT) and SIGTERM stop a long-running command (serve, project --follow)
+    cleanly, even when the process was started with SIGINT ignored (a shell's background
+    job, nohup, some CI runners), which Python would otherwise keep: it would never stop
+    on Ctrl-C."""
+    import signal
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+
 def _report_unexpected(error: Exception) -> NoReturn:
     message, code = translate(error)
     say(f"Error: {message}")
