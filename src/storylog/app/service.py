@@ -156,15 +156,26 @@ class StoryApp(Application[UUID]):
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Drop the read models and fold every event again."""
-        applied = self.readmodel.rebuild(self.raw_rows, Decoder(self.keys), progress)
-        self._finish_erasures()
-        return applied
+        return self.readmodel.rebuild(self.raw_rows, Decoder(self.keys), progress)
+
+    def _events_table(self) -> tuple[str, str]:
+        """The stored events' table and its notification id column (SQLite: the rowid)."""
+        assert self.sql is not None
+        table = getattr(self.recorder, "events_table_name", "stored_events")
+        return table, "notification_id" if self.sql.postgres else "rowid"
+
+    def event_order(self) -> list[tuple[str, int]]:
+        """(story id, position) of every stored event, in notification order."""
+        assert self.sql is not None
+        table, nid = self._events_table()
+        rows = self.sql.fetchall(
+            f"SELECT originator_id, originator_version FROM {table} ORDER BY {nid}")
+        return [(_uuid_text(r["originator_id"]), r["originator_version"]) for r in rows]
 
     def raw_rows(self, start: int, limit: int) -> list[RawRow]:
         """Stored events from notification id ``start`` on, read with plain SQL."""
         assert self.sql is not None
-        table = getattr(self.recorder, "events_table_name", "stored_events")
-        nid = "notification_id" if self.sql.postgres else "rowid"  # SQLite: the rowid
+        table, nid = self._events_table()
         rows = self.sql.fetchall(
             f"SELECT {nid} AS nid, originator_id, originator_version, topic, state "
             f"FROM {table} WHERE {nid} >= ? ORDER BY {nid} LIMIT ?",
@@ -327,13 +338,7 @@ class Archive:
         rows = self.app.sql.fetchall(
             f"SELECT DISTINCT originator_id FROM {table}"
         )
-        ids: list[UUID | str] = []
-        for r in rows:
-            try:
-                ids.append(UUID(str(r["originator_id"])))
-            except ValueError:
-                ids.append(str(r["originator_id"]))
-        return sorted(ids, key=str)
+        return sorted((_uuid_or_text(r["originator_id"]) for r in rows), key=str)
 
     def chains(self, slug: str | None = None) -> Iterator[tuple[str, list[StoredEvent]]]:
         ids: list[UUID | str] = [story_id(slug)] if slug else self.story_ids()
@@ -402,11 +407,7 @@ class Archive:
             return []
         # The scratch store gets the rows in this store's order, so that the fold meets
         # the source registry's merges between the same stories' events as here.
-        order: list[tuple[str, int]] = []
-        start = 1
-        while batch := self.app.raw_rows(start, 20_000):
-            order += [(row.story_id, row.position) for row in batch]
-            start = batch[-1].id + 1
+        order = self.app.event_order()
         with tempfile.TemporaryDirectory() as scratch_dir:
             scratch = StoryApp(str(Path(scratch_dir) / "check.db"))
             try:

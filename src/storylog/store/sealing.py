@@ -59,13 +59,18 @@ class KeyStore:
                 "ON CONFLICT (key_id) DO NOTHING",
                 [(k, AESGCM.generate_key(bit_length=256)) for k in missing],
             )
-        for start in range(0, len(missing), 500):
-            chunk = missing[start:start + 500]
-            rows = self.sql.fetchall(
+        for row in self._stored(missing):
+            self._cache[row["key_id"]] = bytes(row["secret"]) if row["secret"] else None
+
+    def _stored(self, key_ids: list[str]) -> list[Any]:
+        """The rows (key_id, secret) of these ids that are stored, 500 ids a query."""
+        rows: list[Any] = []
+        for start in range(0, len(key_ids), 500):
+            chunk = key_ids[start:start + 500]
+            rows += self.sql.fetchall(
                 "SELECT key_id, secret FROM storylog_keys WHERE key_id IN "
                 f"({','.join('?' * len(chunk))})", chunk)
-            for row in rows:
-                self._cache[row["key_id"]] = bytes(row["secret"]) if row["secret"] else None
+        return rows
 
     def get(self, key_id: str) -> bytes | None:
         if key_id not in self._cache:
@@ -102,12 +107,7 @@ class KeyStore:
         """Store the keys an export carries, in one transaction; returns the ids that
         were not there before (so a load that fails afterwards can take them back)."""
         ids = sorted(secrets)
-        existing: set[str] = set()
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            existing.update(row["key_id"] for row in self.sql.fetchall(
-                "SELECT key_id FROM storylog_keys WHERE key_id IN "
-                f"({','.join('?' * len(chunk))})", chunk))
+        existing = {row["key_id"] for row in self._stored(ids)}
         new = [k for k in ids if k not in existing]
         with self.sql.transaction() as c:
             c.executemany("INSERT INTO storylog_keys (key_id, secret) VALUES (?, ?) "
