@@ -32,6 +32,9 @@ def story(sqlite_cli: Cli) -> Cli:
 
 
 BAD = [
+    (1, ["show", "s", "--at", "0001-01-01 00:00"]),  # before year 1 in UTC (Kyiv is east)
+    (1, ["show", "s", "--known-at", "9999-12-31T23:59-05:00"]),  # after year 9999 in UTC
+    (1, ["corrections", "--since", "0001-01-01T00:00+05:00"]),
     (1, ["add", "s", "--text", ""]),
     (1, ["add", "s", "--text", "   \n "]),
     (1, ["add", "s", "--text", "bell\x07"]),

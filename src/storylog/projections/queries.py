@@ -256,7 +256,11 @@ class Views:
             ) from None
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=ZoneInfo(tz))
-        return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        try:
+            return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        except OverflowError:  # e.g. 0001-01-01 00:00 east of UTC: before year 1 in UTC
+            raise RefusedInput(f"time {moment!r} is out of range; give a year from 2 to "
+                               "9998") from None
 
     # -- the audit trail -----------------------------------------------------------------
 
