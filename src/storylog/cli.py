@@ -23,6 +23,7 @@ from storylog.cli_support import (
     stop_on_signals,
     text_from_editor,
 )
+from storylog.render.terminal import safe_data, safe_text
 
 EPILOG = """\b
 Exit codes: 0 ok, 1 refused input (nothing written), 2 usage,
@@ -59,14 +60,43 @@ def after_command(session: Session, *_: Any, **__: Any) -> None:
     session.after_command()
 
 
+def _checked(check: Any) -> Any:
+    """An option callback: a value the domain refuses is refused input (exit 1)."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: str) -> str:
+        from storylog.errors import RefusedInput
+
+        try:
+            return str(check(value)) if value else value
+        except ValueError as error:
+            raise RefusedInput(str(error)) from None
+
+    return callback
+
+
+def _editor_name(value: str) -> str:
+    from storylog.domain.values import editor_name
+
+    return editor_name(value)
+
+
+def _command_id(value: str) -> str:
+    from storylog.domain.values import command_id
+
+    return command_id(value)
+
+
 def editor_option(f: Any) -> Any:
     f = click.option(
-        "--command-id", default="", metavar="ID",
-        help="Recorded on the event; lets a re-run be recognised.",
+        "--command-id", default="", metavar="ID", callback=_checked(_command_id),
+        help="Recorded on the event; lets a re-run be recognised (letters, digits, . _ : @ / "
+             "+ = -).",
     )(f)
     return click.option(
         "--editor", envvar="STORYLOG_EDITOR", default="", metavar="NAME",
-        help="Who makes the change (required). Env: STORYLOG_EDITOR.",
+        callback=_checked(_editor_name),
+        help="Who makes the change (required; one line, no control characters). "
+             "Env: STORYLOG_EDITOR.",
     )(f)
 
 
@@ -336,7 +366,8 @@ def retitle(
 
 @cli.command()
 @click.argument("slug")
-@click.option("--note", help="A note on this version.")
+@click.option("--note", help="A PUBLIC note on this version: readers see it in the change "
+              "history and the feed. Keep internal reasons out of it.")
 @click.option("--position", "base_position", type=int,
               help="Publish only if the story is still at this position (see `log`).")
 @editor_option
@@ -406,9 +437,9 @@ def show(
     if as_json or fmt == "json":
         echo_json(view)
     elif fmt == "markdown":
-        click.echo(to_markdown(view), nl=False)
+        click.echo(to_markdown(safe_data(view)), nl=False)
     else:
-        click.echo(to_text(view, color=color_wanted()), nl=False)
+        click.echo(to_text(safe_data(view), color=color_wanted()), nl=False)
 
 
 @cli.command()
@@ -437,15 +468,15 @@ def diff(
     views = session.views()
     a, b = resolve_versions(views, slug, version_a, version_b)
     if fmt == "patch":
-        click.echo(unified_patch(views, slug, a, b), nl=False)
+        click.echo(safe_text(unified_patch(views, slug, a, b)), nl=False)
         return
     result = version_diff(views, slug, a, b)
     if as_json or fmt == "json":
         echo_json(result)
     elif fmt == "markdown":
-        click.echo(diff_markdown(result), nl=False)
+        click.echo(diff_markdown(safe_data(result)), nl=False)
     else:
-        click.echo(diff_text(result, color=color_wanted()), nl=False)
+        click.echo(diff_text(safe_data(result), color=color_wanted()), nl=False)
 
 
 @cli.command()
@@ -469,9 +500,9 @@ def timeline(
     if as_json or fmt == "json":
         echo_json(result)
     elif fmt == "markdown":
-        click.echo(timeline_markdown(result), nl=False)
+        click.echo(timeline_markdown(safe_data(result)), nl=False)
     else:
-        click.echo(timeline_text(result, color=color_wanted()), nl=False)
+        click.echo(timeline_text(safe_data(result), color=color_wanted()), nl=False)
 
 
 @cli.command()
@@ -490,7 +521,7 @@ def sources(session: Session, as_json: bool) -> None:
     if as_json:
         echo_json(listed)
         return
-    for s in listed:
+    for s in safe_data(listed):
         aliases = f"\taka {', '.join(s['aliases'])}" if s["aliases"] else ""
         click.echo(f"{s['name']}\t{s['kind']}\t{s['updates']} updates\t"
                    f"{s['stories']} stories{aliases}")
@@ -594,7 +625,7 @@ def log(session: Session, slug: str, update_id: str | None, patch: bool, as_json
     if as_json:
         echo_json(entries)
     else:
-        click.echo(audit_text(entries, color=color_wanted()), nl=False)
+        click.echo(audit_text(safe_data(entries), color=color_wanted()), nl=False)
 
 
 @cli.command()
@@ -612,7 +643,7 @@ def stories(session: Session, as_json: bool) -> None:
     if as_json:
         echo_json(summaries)
         return
-    for s in summaries:
+    for s in safe_data(summaries):
         click.echo(
             f"{s['slug']}\t{s['updates']} updates\t{s['published_versions']} published\t"
             f"{s['headline']}"
@@ -653,9 +684,9 @@ def corrections(
     if as_json:
         echo_json(result)
     elif as_csv:
-        click.echo(corrections_csv(result), nl=False)
+        click.echo(safe_text(corrections_csv(result)), nl=False)
     else:
-        click.echo(corrections_text(result), nl=False)
+        click.echo(corrections_text(safe_data(result)), nl=False)
 
 
 @cli.command("editor")
@@ -675,7 +706,7 @@ def editor_contributions(session: Session, name: str, as_json: bool) -> None:
     if as_json:
         echo_json(result)
         return
-    for e in result["contributions"]:
+    for e in safe_data(result["contributions"]):
         detail = " ".join(str(x) for x in (e["update"], e["kind"]) if x)
         flags = f"  STEALTH: {','.join(e['stealth_flags'])}" if e["stealth_flags"] else ""
         click.echo(f"{e['at'][:19]}\t{e['story']}#{e['position']}\t{e['event']} "
@@ -729,17 +760,19 @@ def takedown(
 
     \b
     Example:
-      storylog takedown pokrovsk-live lemonde-officer --grounds source-safety \
+      storylog takedown pokrovsk-live lemonde-officer --grounds source-safety \\
         --reason "the officer could be identified" --yes
     """
     from storylog.app.commands import takedown_update
 
     if grounds == "source-safety" and not yes:
-        click.confirm(f"Destroy the content of {update_id} for good?", abort=True,
+        click.confirm(f"Destroy the content of {safe_text(update_id)} for good?", abort=True,
                       err=True)
     erased = takedown_update(session.writer(), slug, update_id, grounds=grounds,
                              reason=reason, editor=editor, command_id=command_id)
     say(f"took down {update_id}" + ("; its content is destroyed" if erased else ""))
+    say(f"warning: sites and files exported before now still hold {update_id}'s content; "
+        f"export the site again (storylog export {slug} DIR) and replace every copy")
 
 
 @cli.command()
@@ -785,7 +818,7 @@ def verify(
     else:
         for r in reports:
             if r.ok:
-                click.echo(f"ok\t{r.story}\t{r.events} events\thead {r.head}")
+                click.echo(safe_text(f"ok\t{r.story}\t{r.events} events\thead {r.head}"))
     if problems:
         for problem in problems[1:]:
             say(f"also: {problem}")

@@ -8,7 +8,6 @@ simple commands start fast.
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -103,8 +102,10 @@ def echo_json(value: Any) -> None:
 
 
 def say(message: str) -> None:
-    """A message for the person, on stderr, so stdout stays data."""
-    click.echo(message, err=True)
+    """A message for the person, on stderr, so stdout stays data (controls made visible)."""
+    from storylog.render.terminal import safe_text
+
+    click.echo(safe_text(message), err=True)
 
 
 def read_text(value: str | None) -> str | None:
@@ -133,23 +134,52 @@ def text_from_editor(current: str, what: str) -> str:
     )
 
 
-_SOURCE_OPTION = re.compile(r",\s*(kind|via|url|confidential)\b\s*(?:=\s*)?")
+SOURCE_KEYS = ("kind", "via", "url")
+SOURCE_FLAGS = ("confidential",)
 
 
 def parse_source(spec: str) -> dict[str, Any]:
-    """``NAME[,kind=K][,via=NAME][,url=URL][,confidential]`` to a Source's fields."""
-    parts = _SOURCE_OPTION.split(spec)
-    source: dict[str, Any] = {"name": parts[0]}
-    for key, value in zip(parts[1::2], parts[2::2], strict=True):
-        value = value.strip()
-        if key == "confidential":
-            source["confidential"] = True
-        else:
+    """``NAME[,kind=K][,via=NAME][,url=URL][,confidential]`` to a Source's fields.
+
+    Strict on purpose: a flag that is misspelt or capitalised (``,Confidential``,
+    ``;confidential``, ``,confidental``) must not end up inside a published name, so
+    anything after the name that is not exactly a known key or flag is refused. A comma
+    inside a name is written ``\\,``.
+    """
+    from storylog.domain.kinds import SourceKind
+
+    parts = [p.replace("\0", ",") for p in spec.replace("\\,", "\0").split(",")]
+    name = parts[0].strip()
+    source: dict[str, Any] = {"name": name}
+    for part in parts[1:]:
+        key, equals, value = (x.strip() for x in part.partition("="))
+        if key in source or (key == "confidential" and "confidential" in source):
+            raise RefusedInput(f"--source {spec!r}: {key!r} is given twice")
+        if key in SOURCE_FLAGS and not equals:
+            source[key] = True
+        elif key in SOURCE_KEYS and equals and value:
             source[key] = value
+        else:
+            raise RefusedInput(
+                f"--source {spec!r}: {part.strip()!r} is not a source option; after the name "
+                "write kind=K, via=NAME, url=URL or confidential, each after a comma "
+                "(a comma inside a name is written \\,)"
+            )
+    if ";" in name:
+        raise RefusedInput(f"--source {spec!r}: a name must not contain ';'; give each source "
+                           "its own --source, and options after a comma")
+    if "confiden" in name.casefold() and not source.get("confidential"):
+        raise RefusedInput(f"--source {spec!r}: the name mentions confidentiality but the "
+                           "source is not marked; add ,confidential to keep its name out of "
+                           "every public view")
+    kinds = [k.value for k in SourceKind]
+    if "kind" in source and source["kind"] not in kinds:
+        raise RefusedInput(f"--source {spec!r}: unknown kind {source['kind']!r}; use one of "
+                           f"{', '.join(kinds)}")
     if "kind" not in source:
         from storylog.domain.sources import guess_kind
 
-        source["kind"] = guess_kind(source["name"])
+        source["kind"] = guess_kind(name)
     return source
 
 

@@ -39,6 +39,8 @@ from tests.proof.support import REPO, assert_fixed, cli_for, settled_bytes
 HERE = Path(__file__).resolve().parent
 EXAMPLES = int(os.environ.get("STORYLOG_PROOF_FUZZ_EXAMPLES", "5000"))
 FUZZ_SECONDS = int(os.environ.get("STORYLOG_PROOF_FUZZ_SECONDS", "60"))
+# About 45 s each on this machine (issue 8 measured ~400,000 and ~2.6 M inputs a minute).
+FUZZ_RUNS = {"importer": 300_000, "loader": 1_500_000}
 DOCUMENTED = {0, 1, 2, 3, 4, 5, 6}
 
 HOSTILE = [
@@ -49,6 +51,11 @@ HOSTILE = [
     "1e9", "NaN", "u1", "u999", "bridge-live", "other-story", "Reuters", "Bild",
     "https://example.org/x", "javascript:alert(1)", "data:text/html,hi", "file:///etc/passwd",
     "%s%n%x", "'; DROP TABLE stored_events; --", "${HOME}", "../../etc/passwd",
+    # C1 controls (a terminal runs CSI U+009B and OSC U+009D), a bare CR, unpaired and
+    # paired direction controls, CSV formulas and Markdown that would become markup
+    "red \x9b31m text", "title \x9d0;pwned\x07", "\x85next line", "bare\rCR", "\u2066open",
+    "\u2069close", "a \u202ereversed\u202c b", "\u2067\u05e9\u2069", "=HYPERLINK(\"x\")",
+    "@SUM(1)", "**Retracted:** fake", "<script>alert(1)</script>", "[x](javascript:alert(1))",
 ]
 STAMPS = [
     "0001-01-01 00:00", "1899-12-31 23:59", "2201-01-01 00:00", "9999-12-31 23:59",
@@ -67,10 +74,44 @@ ids = st.one_of(st.sampled_from(["u1", "u2", "u3", "u6", "u16", "u99"]), texts)
 slugs = st.one_of(st.sampled_from([SLUG, SLUG, "other-story", "nope"]), texts)
 kinds = st.sampled_from(["update", "copy-edit", "clarification", "correction", "editors-note",
                          "rewrite", ""])
+SOURCE_OPTIONS = ["kind=official", "kind=anonymous", "kind=spy", "Kind=official", "via=Bild",
+                  "via=", "url=https://example.org", "url=javascript:1", "confidential",
+                  "Confidential", "CONFIDENTIAL", "confidental", "confidential=yes", "",
+                  " confidential ", "kind", "=x"]
+SEPARATORS = [",", ", ", ";", " ", "\\,"]
+
+
+@st.composite
+def source_specs(draw: st.DrawFn) -> str:
+    """The grammar of --source: a name, then options after separators, right and wrong."""
+    spec = draw(st.sampled_from(["Officer Alpha", "Ivan Petrovich Handlerov", "Bild", ""]))
+    for _ in range(draw(st.integers(0, 3))):
+        spec += draw(st.sampled_from(SEPARATORS)) + draw(st.one_of(
+            st.sampled_from(SOURCE_OPTIONS), texts))
+    return spec
+
+
 sources = st.one_of(st.sampled_from(["Reuters", "Julian Röpcke,kind=analyst,via=Bild",
                                      "X,kind=spy", "X,url=javascript:1", ",kind=outlet",
                                      "X,confidential,confidential", "X,via=", "X,,kind"]),
-                    texts)
+                    source_specs(), texts)
+
+
+def _env_safe(text: str) -> bool:
+    """Can the text be an environment variable's value (STORYLOG_EDITOR)?"""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
+
+editors = st.one_of(st.just("fuzz"), st.just("fuzz"),
+                    st.sampled_from(["Eve\x1b[2J", "Eve\nFAKE LOG LINE", "Eve\x9b31m",
+                                     "Eve\u202e", " fuzz ", "x" * 201]),
+                    texts.filter(_env_safe))
+command_ids = st.one_of(st.sampled_from(["cmd-1", "cmd-1", "id\n", "id\x1b[31m", "-x",
+                                         "x" * 129, "a:b@c/d+e=f"]), texts)
 
 
 def optional(flag: str, values: st.SearchStrategy[str]) -> st.SearchStrategy[list[str]]:
@@ -94,6 +135,8 @@ def command_lines(draw: st.DrawFn) -> tuple[list[str], bytes | None]:
                                                 b"fine text", b"x" * 100_001])))
     args: list[str]
     opt = draw  # each optional(...) draws [] or [FLAG, value]
+    # --command-id on any write command: ids in and out of the pattern
+    cid = draw(optional("--command-id", command_ids))
     if command == "add":
         args = ["add", draw(slugs), "--text", text,
                 *opt(optional("--stamp", stamps)), *opt(optional("--source", sources)),
@@ -157,6 +200,9 @@ def command_lines(draw: st.DrawFn) -> tuple[list[str], bytes | None]:
         args = [draw(texts)]
     else:
         args = [command]
+    if command in ("add", "edit", "retract", "publish", "retitle", "takedown", "review", "new",
+                   "merge"):
+        args += cid
     return args, stdin
 
 
@@ -227,16 +273,22 @@ def test_hostile_command_lines_end_with_a_documented_code_and_change_nothing_whe
     seen: dict[int, int] = {}
     problems: list[str] = []
 
+    # derandomize: CI gives the same answer for the same commit; open-ended fuzzing runs
+    # outside CI (STORYLOG_PROOF_FUZZ_RANDOM=1), and each find becomes a named case.
     @settings(max_examples=EXAMPLES, deadline=None, database=None,
+              derandomize=not os.environ.get("STORYLOG_PROOF_FUZZ_RANDOM"),
               suppress_health_check=list(HealthCheck))
-    @given(command_lines())
-    def run(drawn: tuple[list[str], bytes | None]) -> None:
+    @given(command_lines(), editors)
+    def run(drawn: tuple[list[str], bytes | None], editor: str) -> None:
         args, stdin = drawn
         before = settled_bytes(store)
-        result = cli(*args, input=stdin, env={"STORYLOG_EDITOR": "fuzz"})
+        result = cli(*args, input=stdin, env={"STORYLOG_EDITOR": editor})
         seen[result.exit_code] = seen.get(result.exit_code, 0) + 1
-        shown = f"{[a[:40] for a in args]} -> {result.exit_code}: {result.stderr.strip()[:200]}"
+        shown = (f"{[a[:40] for a in args]} as {editor[:20]!r} -> {result.exit_code}: "
+                 f"{result.stderr.strip()[:200]}")
         bad = []
+        if re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", result.stdout + result.stderr):
+            bad.append("a control character reached the terminal raw")
         if result.exit_code not in DOCUMENTED:
             bad.append("undocumented exit code")
         if "Traceback" in result.stdout + result.stderr:
@@ -296,7 +348,11 @@ def fuzz(target: str, seeds: list[Path], folder: Path, tally_: Any) -> list[dict
     for seed in seeds:
         shutil.copy(seed, corpus / seed.name)
     crashes = folder / f"crashes-{target}.ndjson"
-    flags = [f"-max_total_time={FUZZ_SECONDS}", "-timeout=30", "-rss_limit_mb=2048",
+    # A fixed seed and a fixed number of runs, so that CI gives the same answer for the same
+    # commit (a time limit would not); STORYLOG_PROOF_FUZZ_SECONDS runs open-ended instead.
+    budget = ([f"-max_total_time={FUZZ_SECONDS}"] if os.environ.get("STORYLOG_PROOF_FUZZ_RANDOM")
+              else ["-seed=12", f"-runs={FUZZ_RUNS[target]}"])
+    flags = [*budget, "-timeout=30", "-rss_limit_mb=2048",
              f"-artifact_prefix={folder}/", "-max_len=20000", "-print_final_stats=1"]
     if target == "importer":
         flags.append(f"-dict={atheris_dictionary(folder / 'importer.dict')}")

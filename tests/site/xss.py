@@ -127,7 +127,7 @@ TEMPLATES = [
     "${{alert({n})}}",
     "javascript:alert({n})",
     "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
-    "\u202e<img src=x onerror=alert({n})>",
+    "\u202e<img src=x onerror=alert({n})>\u202c",  # an override, closed (open ones are refused)
     "<img src=x onerror=alert({n})>\u2028<script>alert({n})</script>",
     "＜script＞alert({n})＜/script＞",
     "<a href=\"https://example.com/\" target=_blank onmouseover=alert({n})>x</a>",

@@ -292,8 +292,13 @@ class StoryApp(Application[UUID]):
 
 
 def _check_editor(editor: str) -> None:
-    if not editor or not editor.strip():
-        raise RefusedInput("who is making this change? give --editor NAME or set STORYLOG_EDITOR")
+    from storylog.domain.values import editor_name
+
+    try:
+        if editor_name(editor) != editor:
+            raise ValueError(f"the editor name {editor!r} has spaces around it or is not NFC")
+    except ValueError as error:
+        raise RefusedInput(str(error)) from None
 
 
 def _new_id() -> str:

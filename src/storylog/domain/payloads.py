@@ -12,9 +12,10 @@ from enum import StrEnum
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from storylog.domain.values import (
+    MAX_FLAGS,
     SLUG_PATTERN,
     UPDATE_ID_PATTERN,
     ChangeKind,
@@ -25,11 +26,16 @@ from storylog.domain.values import (
     Stamp,
     Status,
     UpdateContent,
+    is_stored,
+    limited,
 )
 
 
-def _slug(value: str) -> str:
-    if not SLUG_PATTERN.match(value):
+def _slug(value: str, info: ValidationInfo) -> str:
+    # Rows stored before full matches were required were held to `re.match` with `$`.
+    if not SLUG_PATTERN.fullmatch(value) and not (
+        is_stored(info) and SLUG_PATTERN.fullmatch(value.removesuffix("\n"))
+    ):
         raise ValueError(
             f"slug {value!r} must be lower-case letters, digits and hyphens, "
             "like pokrovsk-live"
@@ -37,8 +43,10 @@ def _slug(value: str) -> str:
     return value
 
 
-def _update_id(value: str) -> str:
-    if not UPDATE_ID_PATTERN.match(value):
+def _update_id(value: str, info: ValidationInfo) -> str:
+    if not UPDATE_ID_PATTERN.fullmatch(value) and not (
+        is_stored(info) and UPDATE_ID_PATTERN.fullmatch(value.removesuffix("\n"))
+    ):
         raise ValueError(
             f"update id {value!r} must be letters, digits, '.', '_' or '-' "
             "(at most 64), starting with a letter or digit"
@@ -123,7 +131,7 @@ class UpdateEditedPayload(UpdateEditedPayloadV1):
     ``override`` is the recorded reason an editor filed such a copy edit anyway.
     """
 
-    flags: tuple[str, ...] = ()
+    flags: Annotated[tuple[str, ...], AfterValidator(limited(MAX_FLAGS, "flags"))] = ()
     override: Line | None = None
 
 

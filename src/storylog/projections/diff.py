@@ -14,7 +14,13 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from storylog.errors import NotFound, RefusedInput
-from storylog.projections.queries import UpdateState, Views, fold_steps, public_update
+from storylog.projections.queries import (
+    UpdateState,
+    Views,
+    fold_steps,
+    public_sources,
+    public_update,
+)
 
 TOKENS = re.compile(r"\s+|[\w’'-]+|[^\w\s]")
 SPACES = re.compile(r"\s+")
@@ -191,9 +197,12 @@ def version_diff(views: Views, slug: str, a: int, b: int) -> dict[str, Any]:
 
 def _chunked_states(views: Views, sid: str, position: int,
                     ids: list[str]) -> dict[str, UpdateState]:
+    """The updates at a published version as readers saw them: no confidential source."""
     states: dict[str, UpdateState] = {}
     for start in range(0, len(ids), 500):
         states.update(views.updates_at(sid, position, ids[start:start + 500]))
+    for state in states.values():
+        state["sources"] = public_sources(state["sources"])
     return states
 
 

@@ -79,15 +79,24 @@ def _media(text: str | None) -> list[dict[str, Any]]:
     return [{k: v for k, v in m.items() if v is not None} for m in (_json(text) or [])]
 
 
-def public_update(state: UpdateState, *, audit: bool = False) -> dict[str, Any]:
+def public_update(state: UpdateState, *, audit: bool = False,
+                  readers: bool = False) -> dict[str, Any]:
     """The update as `show --json` prints it; a taken-down one is a notice only
-    (``audit`` shows what a legal takedown removed; erased content is gone)."""
+    (``audit`` shows what a legal takedown removed; erased content is gone).
+    ``readers``: what the public saw, so no confidential source (unless ``audit``)."""
     keys = ("id", "stamp", "body", "sources", "media", "status", "key_event", "revision",
             "retracted", "retraction", "erased", "notes", "taken_down")
     view = {k: state[k] for k in keys}
     if view["erased"] or (view["taken_down"] and not audit):
         view["body"], view["sources"], view["media"], view["notes"] = None, [], [], []
+    if readers and not audit:
+        view["sources"] = public_sources(view["sources"])
     return view
+
+
+def public_sources(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The citations readers see: a confidential source is never named to them."""
+    return [s for s in sources if not s.get("confidential")]
 
 
 def newest_first(states: Iterable[UpdateState]) -> list[UpdateState]:
@@ -220,7 +229,7 @@ class Views:
             "version": version,
             "published_versions": int(published),
             "position": position,
-            "updates": [public_update(s, audit=audit) for s in
+            "updates": [public_update(s, audit=audit, readers=version is not None) for s in
                         newest_first(self.states_at(sid, position).values())],
         }
 

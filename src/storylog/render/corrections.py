@@ -11,7 +11,23 @@ COLUMNS = ["story", "update", "revision", "kind", "editor", "at", "hours_after_p
            "stealth_flags", "override", "reviewed_by"]
 
 
+# OWASP's advice against formula injection: a spreadsheet runs a cell that starts with one
+# of these as a formula, so text cells starting so get a leading apostrophe (shown as text).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
+
+
+def cell(value: Any) -> Any:
+    """A CSV cell that a spreadsheet shows as text, never runs (numbers kept as numbers)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _row(e: dict[str, Any]) -> list[Any]:
+    return [cell(v) for v in _fields(e)]
+
+
+def _fields(e: dict[str, Any]) -> list[Any]:
     return [e["story"], e["update"], e["revision"], e["kind"], e["editor"], e["at"],
             e["hours_after_publication"], e["first_published"]["version"], e["public_told"],
             e["note_published_in"] or "", e["reason"] or "", e["note"] or "",

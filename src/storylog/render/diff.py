@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from storylog.render import markdown as md
 from storylog.render.story import NOTE_TITLES, source_text, stamp_text
 
 
@@ -30,7 +31,7 @@ def inline_text(segments: list[dict[str, str]], *, color: bool) -> str:
 def inline_markdown(segments: list[dict[str, str]]) -> str:
     out = []
     for s in segments:
-        text = s["text"]
+        text = md.inline(s["text"])
         if s["op"] == "equal":
             out.append(text)
         elif s["op"] == "delete":
@@ -48,8 +49,9 @@ def _title(d: dict[str, Any]) -> str:
             f"{s['retracted']} retracted{taken}, {s['notes']} public notes")
 
 
-def change_lines(edit: dict[str, Any], inline: Any) -> list[str]:
-    """One update's changes (``edit["changes"]``) as lines, the text word by word."""
+def change_lines(edit: dict[str, Any], inline: Any, plain: Any = str) -> list[str]:
+    """One update's changes (``edit["changes"]``) as lines, the text word by word;
+    ``plain`` makes editor text literal in the output's format (Markdown escapes it)."""
     e = edit["changes"]
     lines = []
     if "body" in e:
@@ -59,9 +61,9 @@ def change_lines(edit: dict[str, Any], inline: Any) -> list[str]:
             lines.append(f"{field}: {e[field]['from']} -> {e[field]['to']}")
     if "sources" in e:
         src = e["sources"]
-        lines += [f"source added: {source_text(s)}" for s in src["added"]]
-        lines += [f"source removed: {source_text(s)}" for s in src["removed"]]
-        lines += [f"source changed: {source_text(s)}" for s in src["changed"]]
+        lines += [f"source added: {plain(source_text(s))}" for s in src["added"]]
+        lines += [f"source removed: {plain(source_text(s))}" for s in src["removed"]]
+        lines += [f"source changed: {plain(source_text(s))}" for s in src["changed"]]
     if "media" in e:
         lines.append(f"media: {len(e['media']['from'])} item(s) -> {len(e['media']['to'])}")
     return lines
@@ -100,25 +102,25 @@ def diff_text(d: dict[str, Any], *, color: bool) -> str:
 
 
 def diff_markdown(d: dict[str, Any]) -> str:
-    lines = [f"# {_title(d)}", ""]
+    lines = [f"# {_title(d)}", ""]  # storylog's own words and a slug
     for field in ("headline", "standfirst"):
         if d[field]:
             lines += [f"**{field.capitalize()}:** {inline_markdown(d[field]['words'])}", ""]
     for u in d["added"]:
-        lines += [f"## Added: {stamp_text(u['stamp'])} ({u['id']})", "",
-                  u["body"] or "[content erased]", ""]
+        lines += [f"## Added: {stamp_text(u['stamp'])} ({u['id']})", ""]
+        lines += [f"{p}\n" for p in md.paragraphs(u["body"] or "[content erased]")]
     for u in d["retracted"]:
         lines += [f"## Retracted: {stamp_text(u['stamp'])} ({u['id']})", "",
-                  f"**Notice:** {u['notice']}", ""]
+                  f"**Notice:** {md.line(u['notice'])}", ""]
     for u in d.get("taken_down", []):
         lines += [f"## Taken down: {stamp_text(u['stamp'])} ({u['id']})", "",
                   f"Removed on {u['grounds']} grounds.", ""]
     for e in d["edited"]:
         lines += [f"## Edited: {stamp_text(e['stamp'])} ({e['id']}), revision "
                   f"{e['from_revision']} to {e['to_revision']}", ""]
-        lines += [f"{line}\n" for line in change_lines(e, inline_markdown)]
+        lines += [f"{line}\n" for line in change_lines(e, inline_markdown, md.line)]
     if d["notes"]:
         lines += ["## Public notes", ""]
         lines += [f"- {n['update']}: **{NOTE_TITLES.get(n['kind'], n['kind'].capitalize())}:** "
-                  f"{n['note']}" for n in d["notes"]]
+                  f"{md.line(n['note'])}" for n in d["notes"]]
     return "\n".join(lines).rstrip("\n") + "\n"

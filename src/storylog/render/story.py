@@ -6,6 +6,8 @@ from typing import Any
 
 import click
 
+from storylog.render import markdown as md
+
 NOTE_TITLES = {
     "clarification": "Clarification",
     "correction": "Correction",
@@ -76,12 +78,29 @@ def to_text(view: dict[str, Any], *, color: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
+def source_markdown(source: dict[str, Any]) -> str:
+    return md.line(source_text(source))
+
+
+def media_markdown(media: dict[str, Any]) -> str:
+    if media["type"] == "picture":
+        caption = md.line(media.get("caption") or "Picture")
+        credit = f" (credit: {md.line(media['credit'])})" if media.get("credit") else ""
+        return f"Picture: {caption}{credit}"
+    label = md.line(media.get("label") or "")
+    if not media.get("url"):
+        return f"Link: {label}"
+    return f"Link: {label or md.inline(media['url'])} {md.url(media['url'])}"
+
+
 def to_markdown(view: dict[str, Any]) -> str:
-    lines = [f"# {view['headline']}", ""]
+    """CommonMark in which every piece of editor text is literal: paragraphs apart,
+    nothing the newsroom wrote can become markup, a link or storylog's own notices."""
+    lines = [f"# {md.line(view['headline'])}", ""]
     if view["version"] is not None:
         lines += [f"_Version {view['version']}_", ""]
     if view["standfirst"]:
-        lines += [view["standfirst"], ""]
+        lines += [md.line(view["standfirst"]), ""]
     for u in view["updates"]:
         mark = " · Key event" if u["key_event"] else ""
         lines += [f"## {stamp_text(u['stamp'])}{mark}", ""]
@@ -89,18 +108,18 @@ def to_markdown(view: dict[str, Any]) -> str:
             lines += [f"**{takedown_notice(u)}**", ""]
             if u["body"] is None:
                 continue
+        body = md.paragraphs(u["body"] if u["body"] is not None else "[content erased]")
         if u["retracted"]:
-            lines += [f"**Retracted:** {u['retraction']['note']}", ""]
-            body = u["body"] if u["body"] is not None else "[content erased]"
-            lines += [f"~~{p}~~" for p in body.split("\n") if p.strip()]
-        else:
-            lines += [p for p in (u["body"] or "[content erased]").split("\n") if p.strip()]
-        lines.append("")
-        for m in u["media"]:
-            lines += [f"- {media_text(m)}"]
+            lines += [f"**Retracted:** {md.line(u['retraction']['note'])}", ""]
+            body = [f"~~{p}~~" for p in body]
+        for paragraph in body:
+            lines += [paragraph, ""]
+        if u["media"]:
+            lines += [f"- {media_markdown(m)}" for m in u["media"]] + [""]
         if u["sources"]:
-            lines += ["Sources: " + "; ".join(source_text(s) for s in u["sources"])]
+            lines += ["Sources: " + "; ".join(source_markdown(s) for s in u["sources"]), ""]
         lines += [f"Status: {u['status']}", ""]
         for n in u["notes"]:
-            lines += [f"> **{NOTE_TITLES.get(n['kind'], n['kind'])}:** {n['note']}", ""]
+            title = NOTE_TITLES.get(n["kind"], n["kind"])
+            lines += [f"> **{title}:** {md.line(n['note'])}", ""]
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from storylog.render import markdown as md
 from storylog.render.story import stamp_text
 
 
@@ -43,13 +44,13 @@ def timeline_text(t: dict[str, Any], *, color: bool, width: int | None = None) -
 
 
 def timeline_markdown(t: dict[str, Any]) -> str:
-    names = [s["name"] for s in t["sources"]]
+    names = [md.line(s["name"]) for s in t["sources"]]
     lines = [f"# Timeline: {', '.join(names)}", "",
              "| stamp | " + " | ".join(names) + " |",
              "|---|" + "---|" * len(names)]
     for e in t["entries"]:
         cells = ["" for _ in names]
         index = next(i for i, s in enumerate(t["sources"]) if s["key"] == e["source"])
-        cells[index] = _cell(e).replace("|", "\\|").replace("\n", " ")
+        cells[index] = md.line(_cell(e).replace("\n", " "))
         lines.append(f"| {stamp_text(e['stamp'])} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

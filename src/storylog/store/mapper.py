@@ -86,7 +86,9 @@ class EventMapper(Mapper[UUID]):
     ) -> Story.Event:
         cls = resolve_topic(topic)
         state = upcast_state(cls, record, self.keys)
-        state["payload"] = cls.payload_model.model_validate(state["payload"])
+        state["payload"] = cls.payload_model.model_validate(
+            state["payload"], context={"stored": True}
+        )
         state["originator_id"] = originator_id
         state["originator_version"] = position
         state["timestamp"] = datetime.fromisoformat(record["recorded_at"])
