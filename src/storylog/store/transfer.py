@@ -51,7 +51,14 @@ def export_lines(
 
 
 def parse_lines(lines: Iterable[bytes | str]) -> list[dict[str, Any]]:
-    """Parse and check an NDJSON export; refuse the whole file on any fault."""
+    """Parse and check an NDJSON export, all in memory; refuse the whole file on any fault.
+
+    Each record must be exactly what storylog writes for its class, every chain must
+    verify, and every story must replay under the rules of the live commands
+    (``admission``): hashes that check out prove nothing, as anyone can recompute them.
+    """
+    from storylog.store.admission import check_depth, check_record, replay
+
     parsed = []
     named: set[tuple[str, str]] = set()  # (story, story_id) pairs already checked
     for number, raw in enumerate(lines, start=1):
@@ -59,14 +66,20 @@ def parse_lines(lines: Iterable[bytes | str]) -> list[dict[str, Any]]:
             continue
         try:
             line = orjson.loads(raw)
+            check_depth(line)
             _check_line(line, named)
+            check_record(line)
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError,
                 AttributeError) as error:
-            raise RefusedInput(f"line {number} is not a storylog event: {error}") from None
+            raise RefusedInput(f"line {number} is not a storylog event: {error}; "
+                               "nothing was loaded") from None
         line.pop("content", None)  # for people and schema checks only: not kept in memory
+        line["_line"] = number  # to name it in a refusal; never stored
         parsed.append(line)
     if not parsed:
         raise RefusedInput("the file holds no events")
+    rows_of(parsed)  # every chain verifies
+    replay(parsed)
     return parsed
 
 
