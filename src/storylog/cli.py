@@ -800,9 +800,10 @@ def _checkpoint_problems(archive: Any, log: Path, pubkey: Path | None) -> list[s
     if pubkey is None:
         raise click.UsageError("--checkpoints needs --pubkey (the newsroom's public key)")
     lines = read_log(log)
-    if not lines:
+    problems: list[str] = archive.check_checkpoints(lines, load_public(pubkey), log)
+    if not lines and not problems:
         raise click.UsageError(f"{log} holds no checkpoint")
-    return archive.check_checkpoints(lines, load_public(pubkey))
+    return problems
 
 
 @cli.command()
