@@ -857,8 +857,9 @@ def checkpoint(session: Session, key_path: Path, log_path: Path, as_json: bool) 
 @cli.command()
 @click.argument("slug", required=False)
 @click.option("--all", "everything", is_flag=True, help="Every story.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write to FILE instead of standard output.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write to FILE instead of standard output. It holds update keys and "
+              "plaintext, so it is created readable by you only (mode 600).")
 @click.option("--audit", is_flag=True,
               help="Include the content of legally taken-down updates (auditors' copies).")
 @click.pass_obj
@@ -867,27 +868,33 @@ def events(
 ) -> None:
     """Write a story's events as NDJSON (one event a line, as stored, with keys).
 
+    The file holds every update's key and its text in clear: keep it private. With -o
+    it is created with mode 600; standard output goes where you send it.
+
     \b
     Example:
-      storylog events pokrovsk-live > pokrovsk.ndjson
+      storylog events pokrovsk-live -o pokrovsk.ndjson
     """
+    from contextlib import nullcontext
+
     from storylog.app.service import Archive
-    from storylog.store.transfer import export_lines
+    from storylog.store.transfer import export_lines, private_file
 
     if not slug and not everything:
         raise click.UsageError("give a SLUG or --all")
     app = session.app()
     archive = Archive(app)
-    out = open(output, "wb") if output else sys.stdout.buffer  # noqa: SIM115
-    try:
-        withheld = frozenset() if audit else archive.taken_down_keys()
-        for label, rows in archive.chains(slug):
+    withheld = frozenset() if audit else archive.taken_down_keys()
+    chains = archive.chains(slug)
+    written = 0
+    with private_file(output) if output else nullcontext(sys.stdout.buffer) as out:
+        for label, rows in chains:
             out.writelines(export_lines(label, rows, app.keys, withheld))
-    finally:
-        if output:
-            out.close()
-        else:
-            out.flush()
+            written += len(rows)
+        out.flush()
+    if output:
+        private = " (mode 600: it holds update keys and plaintext; keep it private)"
+        say(f"wrote {written} events to {output}" + (private if Path(output).is_file() else ""))
 
 
 @cli.command()

@@ -13,9 +13,12 @@ for schema checks (loading ignores it). An erased update has neither.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from binascii import a2b_base64
 from collections.abc import Iterable, Iterator
-from typing import Any
+from contextlib import contextmanager, suppress
+from typing import IO, Any
 from uuid import UUID
 
 import orjson
@@ -48,6 +51,39 @@ def export_lines(
                 line["key"] = secret.hex()
                 line["content"] = keys.open(sealed)
         yield orjson.dumps(line) + b"\n"
+
+
+@contextmanager
+def private_file(path: str) -> Iterator[IO[bytes]]:
+    """A file for an export, which holds update keys and plaintext: created readable by
+    its owner only (mode 600, from the first byte), written beside the target and
+    renamed over it when complete, so a failed export leaves the old file as it was.
+    A device or pipe (``-o /dev/stdout``) is written directly."""
+    if os.path.exists(path) and not os.path.isfile(path):
+        with _opened(path, lambda: open(path, "wb")) as out:
+            yield out
+        return
+    target = os.path.realpath(path)  # through a symlink, to the file it names
+    descriptor, temp = _opened(path, lambda: tempfile.mkstemp(
+        prefix=".storylog-events-", dir=os.path.dirname(target)))  # mkstemp: mode 600
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+def _opened(path: str, make: Any) -> Any:
+    try:
+        return make()
+    except OSError as error:
+        raise RefusedInput(f"cannot write {path}: {error.strerror or error}; give a file "
+                           "in a folder that exists and you can write") from None
 
 
 def parse_lines(lines: Iterable[bytes | str]) -> list[dict[str, Any]]:
