@@ -904,7 +904,10 @@ def events(
 def load(session: Session, file: Any, as_json: bool) -> None:
     """Load events written by `storylog events` into this database (- for stdin).
 
-    Every chain is checked first; a file that does not verify loads nothing.
+    The whole file is checked in memory first: every chain must verify, every record
+    must be one a live command could have written (validated for its class), and
+    every story must replay under the commands' rules. Otherwise nothing is loaded and
+    the refusal names the line of the file.
 
     \b
     Example:

@@ -101,6 +101,16 @@ def extra_payload_field(lines: Lines) -> None:
     line_of(lines, 2)["record"]["payload"]["injected"] = "x"
 
 
+def second_key_for_one_update(lines: Lines) -> None:
+    """Event 3 becomes u1's, sealed under u1's key id but with a key of its own: the
+    hostile-NDJSON fuzzer found this ended in exit 70 (InvalidTag) during the replay."""
+    line_of(lines, 3)["record"]["payload"]["update_id"] = "u1"
+
+
+def confidential_as_text(lines: Lines) -> None:
+    line_of(lines, 3)["content"]["sources"][0]["confidential"] = "yes"
+
+
 # name -> (the change, the line it is on, words the refusal must contain)
 CASES: dict[str, tuple[Callable[[Lines], None], int, str]] = {
     "bad recorded_at": (set_record("recorded_at", "yesterday", 3), 3, "recorded_at"),
@@ -120,6 +130,16 @@ CASES: dict[str, tuple[Callable[[Lines], None], int, str]] = {
     "editor with a newline": (set_record("editor", "Eve\nFAKE LOG LINE", 2), 2, "editor"),
     "edit based on a stale revision": (set_payload("base_revision", 2, 6), 6, "revision 2"),
     "version numbers skip": (set_payload("version", 3, 9), 9, "version 3"),
+    # found by tests/proof/test_hostile_ndjson.py: values pydantic coerces (1 to true,
+    # 1.0 to 1, "yes" to true) are not what storylog writes, and the hash covers them
+    "an integer for a boolean": (set_payload("key_event", 1, 2), 2, "as storylog writes"),
+    "a float for an integer": (set_payload("base_revision", 1.0, 6), 6, "as storylog writes"),
+    "confidential as text": (confidential_as_text, 3, "as storylog writes"),
+    "a second key for one update": (second_key_for_one_update, 3, "second key"),
+    "a registry event in a story": (
+        lambda lines: line_of(lines, 8).update(
+            topic="storylog.domain.registry:SourceRegistry.SourcesMerged",
+            type="SourcesMerged"), 8, "SourcesMerged"),
     "headline not normalised": (set_payload("headline", "  The bridge falls", 8), 8,
                                 "normalised"),
 }

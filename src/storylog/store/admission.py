@@ -151,9 +151,15 @@ def _check_payload(line: dict[str, Any], cls: type[Any], model: type[BaseModel])
                          f"{_first_message(error)}") from None
     dumped = valid.model_dump(mode="json")
     content = dumped.pop("content", None)
-    if dumped != payload or (sealing and content != given["content"]):
+    if _exact(dumped) != _exact(payload) or (sealing and _exact(content) != _exact(
+            given["content"])):
         raise ValueError(f"its payload is not as storylog writes a {cls.__name__} "
                          "(not normalised, or a field in another form)")
+
+
+def _exact(value: Any) -> bytes:
+    """Bytes that tell 1 from true and 1.0 from 1, as the hash does."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
 def _opened(line: dict[str, Any], sealed: Any) -> Any:
@@ -201,8 +207,14 @@ class FileKeys:
     """The keys a file carries, in memory, as the mapper asks for them."""
 
     def __init__(self, lines: Iterable[dict[str, Any]]):
-        self.secrets = {line["record"]["sealed"]["key"]: bytes.fromhex(line["key"])
-                        for line in lines if "key" in line}
+        self.secrets: dict[str, bytes] = {}
+        for line in lines:
+            if "key" not in line:
+                continue
+            name, secret = line["record"]["sealed"]["key"], bytes.fromhex(line["key"])
+            if self.secrets.setdefault(name, secret) != secret:
+                raise RefusedInput(f"line {line.get('_line', '?')} carries a second key for "
+                                   f"{name}; nothing was loaded")
 
     def open(self, envelope: dict[str, str]) -> Any | None:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -218,6 +230,8 @@ class FileKeys:
 def replay(lines: list[dict[str, Any]]) -> None:
     """Fold every chain of a checked file into its aggregate, in memory, under the rules
     of the live commands; refuse, naming the line, at the first event that breaks one."""
+    from cryptography.exceptions import InvalidTag
+
     from storylog.store.mapper import EventMapper
 
     mapper = EventMapper(cast(Any, FileKeys(lines)))
@@ -237,7 +251,7 @@ def replay(lines: list[dict[str, Any]]) -> None:
             except StorylogError as error:
                 raise RefusedInput(f"{where} breaks a rule of the story: {error}; "
                                    "nothing was loaded") from None
-            except (KeyError, ValueError, TypeError, AttributeError) as error:
+            except (KeyError, ValueError, TypeError, AttributeError, InvalidTag) as error:
                 raise RefusedInput(f"{where} cannot be replayed ({type(error).__name__}: "
                                    f"{error}); nothing was loaded") from None
 
