@@ -148,17 +148,19 @@ def test_checkpoint_refuses_to_restart_the_sequence_when_the_log_is_lost(signed,
     assert log.read_bytes() == b"" if lost == "emptied" else not log.exists()
 
 
-def test_a_publication_pin_alone_is_enough_to_refuse_a_restart(signed):
-    """The store's table of checkpoints is gone too (a store loaded elsewhere has none):
-    the chained publication that pins checkpoint 1 still says it was signed."""
+def test_a_truncated_log_fails_verification_by_the_publication_pins_alone(signed):
+    """The store's table of checkpoints is gone too (as in a store loaded elsewhere):
+    the chained publication that pins checkpoint 2 still says it was signed."""
     cli, log, pub = signed
-    cli.ok("add", "s", "--text", "After checkpoint 1.")
-    cli.ok("publish", "s")
+    cli.ok("add", "s", "--text", "More.")
+    assert sign_again(cli, log, pub).exit_code == 0
+    cli.ok("publish", "s")  # pins checkpoint 2
     with sqlite3.connect(cli.db) as conn:
         conn.execute("DELETE FROM storylog_checkpoints")
-    log.unlink()
-    result = sign_again(cli, log, pub)
-    assert result.exit_code == 1, result.stderr
+    log.write_text(log.read_text().splitlines()[0] + "\n")
+    result = verify(cli, log, pub)
+    assert result.exit_code == 5, result.stderr
+    assert result.stderr.startswith(f"Error: checkpoint 2 is missing from {log}"), result.stderr
     assert "published version 2 of s pins it" in result.stderr, result.stderr
 
 

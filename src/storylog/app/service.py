@@ -437,9 +437,8 @@ class Archive:
             "SELECT story_id, update_id FROM rm_revisions WHERE action = 'taken-down'")
         return frozenset(key_id(r["story_id"], r["update_id"]) for r in rows)
 
-    def heads(self, pins: Any = None) -> list[Any]:
-        """Every chain's verified head, for a checkpoint; refuses if a chain is broken.
-        ``pins`` (a Recorded) gathers the checkpoints its publications pin."""
+    def heads(self) -> list[Any]:
+        """Every chain's verified head, for a checkpoint; refuses if a chain is broken."""
         from storylog.store.checkpoints import ChainHead
         from storylog.store.verify import check_chain
 
@@ -451,8 +450,6 @@ class Archive:
             if not report.ok:
                 raise VerificationFailed(f"will not sign a broken chain: {report.problem}")
             heads.append(ChainHead(str(sid), name, report.events, report.head))
-            if pins is not None:
-                _gather_pins(name, rows, pins)
         return heads
 
     def recorded_checkpoints(self) -> dict[int, tuple[str, str]]:
@@ -470,13 +467,14 @@ class Archive:
     def checkpoint(self, key: Any, log: Any) -> dict[str, Any]:
         """Sign every chain's head, append it to the log, remember it for publishing.
 
-        Refused when the log lacks a checkpoint the store recorded or a publication
-        pins: signing on would restart the sequence over history already signed."""
+        Refused when the log lacks a checkpoint the store recorded signing: signing on
+        would restart the sequence over history already signed. (Publications' pins are
+        not counted here: a story loaded from another newsroom pins checkpoints of a log
+        this store never had; `verify --checkpoints` holds a log to them.)"""
         from storylog.store.checkpoints import checkpoint_hash, sign
 
         recorded = self.recorded_checkpoints()
-        heads = self.heads(pins=recorded)
-        line = sign(heads, key, log, recorded)
+        line = sign(self.heads(), key, log, recorded)
         assert self.app.sql is not None
         self.app.sql.execute(CHECKPOINTS_TABLE)
         body = line["checkpoint"]
