@@ -833,9 +833,10 @@ def _checkpoint_problems(archive: Any, log: Path, pubkey: Path | None) -> list[s
     if pubkey is None:
         raise click.UsageError("--checkpoints needs --pubkey (the newsroom's public key)")
     lines = read_log(log)
-    if not lines:
+    problems: list[str] = archive.check_checkpoints(lines, load_public(pubkey), log)
+    if not lines and not problems:
         raise click.UsageError(f"{log} holds no checkpoint")
-    return archive.check_checkpoints(lines, load_public(pubkey))
+    return problems
 
 
 @cli.command()
@@ -889,8 +890,9 @@ def checkpoint(session: Session, key_path: Path, log_path: Path, as_json: bool) 
 @cli.command()
 @click.argument("slug", required=False)
 @click.option("--all", "everything", is_flag=True, help="Every story.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write to FILE instead of standard output.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write to FILE instead of standard output. It holds update keys and "
+              "plaintext, so it is created readable by you only (mode 600).")
 @click.option("--audit", is_flag=True,
               help="Include the content of legally taken-down updates (auditors' copies).")
 @click.pass_obj
@@ -899,27 +901,33 @@ def events(
 ) -> None:
     """Write a story's events as NDJSON (one event a line, as stored, with keys).
 
+    The file holds every update's key and its text in clear: keep it private. With -o
+    it is created with mode 600; standard output goes where you send it.
+
     \b
     Example:
-      storylog events pokrovsk-live > pokrovsk.ndjson
+      storylog events pokrovsk-live -o pokrovsk.ndjson
     """
+    from contextlib import nullcontext
+
     from storylog.app.service import Archive
-    from storylog.store.transfer import export_lines
+    from storylog.store.transfer import export_lines, private_file
 
     if not slug and not everything:
         raise click.UsageError("give a SLUG or --all")
     app = session.app()
     archive = Archive(app)
-    out = open(output, "wb") if output else sys.stdout.buffer  # noqa: SIM115
-    try:
-        withheld = frozenset() if audit else archive.taken_down_keys()
-        for label, rows in archive.chains(slug):
+    withheld = frozenset() if audit else archive.taken_down_keys()
+    chains = archive.chains(slug)
+    written = 0
+    with private_file(output) if output else nullcontext(sys.stdout.buffer) as out:
+        for label, rows in chains:
             out.writelines(export_lines(label, rows, app.keys, withheld))
-    finally:
-        if output:
-            out.close()
-        else:
-            out.flush()
+            written += len(rows)
+        out.flush()
+    if output:
+        private = " (mode 600: it holds update keys and plaintext; keep it private)"
+        say(f"wrote {written} events to {output}" + (private if Path(output).is_file() else ""))
 
 
 @cli.command()
@@ -929,7 +937,10 @@ def events(
 def load(session: Session, file: Any, as_json: bool) -> None:
     """Load events written by `storylog events` into this database (- for stdin).
 
-    Every chain is checked first; a file that does not verify loads nothing.
+    The whole file is checked in memory first: every chain must verify, every record
+    must be one a live command could have written (validated for its class), and
+    every story must replay under the commands' rules. Otherwise nothing is loaded and
+    the refusal names the line of the file.
 
     \b
     Example:

@@ -111,3 +111,123 @@ def test_publication_carries_the_latest_checkpoint(signed):
 def test_keygen_refuses_to_overwrite(signed, tmp_path):
     cli, _, _ = signed
     assert cli("keygen", str(tmp_path / "newsroom.key")).exit_code == 1
+
+
+# -- the store's own record of what was signed (issue 12, findings 4 and 9) ----------------
+
+
+def store_bytes(db: str) -> bytes:
+    from tests.proof.support import settled_bytes
+
+    return settled_bytes(db)
+
+
+def sign_again(cli: Cli, log: Path, pub: Path):
+    return cli("checkpoint", "--key", str(pub)[:-4], "--log", str(log))
+
+
+@pytest.mark.parametrize("lost", ["deleted", "emptied"])
+def test_checkpoint_refuses_to_restart_the_sequence_when_the_log_is_lost(signed, lost):
+    """Before the fix, `checkpoint` with the log gone signed a new checkpoint 1 and
+    overwrote the store's own checkpoint 1, which a published version pinned."""
+    cli, log, pub = signed
+    cli.ok("add", "s", "--text", "After checkpoint 1.")
+    cli.ok("publish", "s")  # pins checkpoint 1
+    if lost == "deleted":
+        log.unlink()
+    else:
+        log.write_bytes(b"")
+    before = store_bytes(cli.db)
+    result = sign_again(cli, log, pub)
+    assert result.exit_code == 1, result.stderr
+    message = result.stderr.splitlines()
+    assert len(message) == 1 and message[0].startswith("Error: checkpoint 1 is missing from "
+                                                       f"{log}"), result.stderr
+    assert "--log" in message[0] and "checkpoints 1 to 1" in message[0], message[0]
+    assert store_bytes(cli.db) == before
+    assert log.read_bytes() == b"" if lost == "emptied" else not log.exists()
+
+
+def test_a_truncated_log_fails_verification_by_the_publication_pins_alone(signed):
+    """The store's table of checkpoints is gone too (as in a store loaded elsewhere):
+    the chained publication that pins checkpoint 2 still says it was signed."""
+    cli, log, pub = signed
+    cli.ok("add", "s", "--text", "More.")
+    assert sign_again(cli, log, pub).exit_code == 0
+    cli.ok("publish", "s")  # pins checkpoint 2
+    with sqlite3.connect(cli.db) as conn:
+        conn.execute("DELETE FROM storylog_checkpoints")
+    log.write_text(log.read_text().splitlines()[0] + "\n")
+    result = verify(cli, log, pub)
+    assert result.exit_code == 5, result.stderr
+    assert result.stderr.startswith(f"Error: checkpoint 2 is missing from {log}"), result.stderr
+    assert "published version 2 of s pins it" in result.stderr, result.stderr
+
+
+def test_a_truncated_log_fails_verification_naming_the_missing_checkpoint(signed):
+    """Before the fix, a log cut back to checkpoint 1 verified (exit 0) although the store
+    recorded checkpoint 2 and published version 2 pinned it."""
+    cli, log, pub = signed
+    cli.ok("add", "s", "--text", "More.")
+    assert sign_again(cli, log, pub).exit_code == 0
+    cli.ok("publish", "s")  # pins checkpoint 2
+    first = log.read_text().splitlines()[0]
+    log.write_text(first + "\n")
+    result = verify(cli, log, pub)
+    assert result.exit_code == 5, result.stderr
+    assert result.stderr.startswith(f"Error: checkpoint 2 is missing from {log}"), result.stderr
+    assert "Traceback" not in result.stderr
+    log.write_text("")
+    emptied = verify(cli, log, pub)
+    assert emptied.exit_code == 5 and "checkpoint 1 is missing" in emptied.stderr
+
+
+# -- ordinary errors are not internal ones (issue 12, finding 12) ---------------------------
+
+
+def one_error_line(result, code: int) -> str:
+    assert result.exit_code == code, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert "internal error" not in lines[0]
+    return lines[0]
+
+
+def test_keygen_into_a_missing_folder_is_an_ordinary_error(sqlite_cli, tmp_path):
+    line = one_error_line(sqlite_cli("keygen", str(tmp_path / "missing" / "k")), 1)
+    assert "missing" in line and "folder" in line
+
+
+def test_keygen_onto_a_dangling_symlink_refuses_and_writes_nothing_through_it(
+        sqlite_cli, tmp_path):
+    target = tmp_path / "elsewhere.key"
+    (tmp_path / "k").symlink_to(target)
+    line = one_error_line(sqlite_cli("keygen", str(tmp_path / "k")), 1)
+    assert "symlink" in line
+    assert not target.exists()
+    # the public half's path dangling: refused before the private key is written
+    (tmp_path / "j.pub").symlink_to(tmp_path / "elsewhere.pub")
+    one_error_line(sqlite_cli("keygen", str(tmp_path / "j")), 1)
+    assert not (tmp_path / "j").exists() and not (tmp_path / "elsewhere.pub").exists()
+
+
+def test_checkpoint_into_a_missing_folder_is_an_ordinary_error(sqlite_cli, tmp_path):
+    cli = sqlite_cli
+    cli.ok("new", "s", "--headline", "H")
+    cli.ok("keygen", str(tmp_path / "k"))
+    before = store_bytes(cli.db)
+    line = one_error_line(cli("checkpoint", "--key", str(tmp_path / "k"), "--log",
+                              str(tmp_path / "missing" / "log.ndjson")), 1)
+    assert "cannot write the checkpoint log" in line
+    assert store_bytes(cli.db) == before
+
+
+@pytest.mark.parametrize("signature", [5, None, ["x"], {"a": 1}])
+def test_a_checkpoint_whose_signature_is_not_text_fails_verification(signed, signature):
+    cli, log, pub = signed
+    line = json.loads(log.read_text())
+    line["signature"] = signature
+    log.write_text(json.dumps(line) + "\n")
+    message = one_error_line(verify(cli, log, pub), 5)
+    assert "line 1 is not a checkpoint" in message and "signature" in message
+    one_error_line(sign_again(cli, log, pub), 5)

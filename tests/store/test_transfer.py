@@ -322,3 +322,45 @@ def test_a_load_that_loses_a_race_takes_its_keys_back(
         Archive(app).load(parse_lines(good.splitlines()))
     app.close()
     assert stored_counts(cli.db) == before
+
+
+# -- events -o: the file holds keys and plaintext (issue 12, findings 12 and 14) -----------
+
+
+def test_events_output_file_is_created_readable_by_its_owner_only(
+    source: tuple[Cli, bytes], tmp_path: Path
+) -> None:
+    """Before the fix `events -o` wrote update keys and plaintext with mode 0644 (umask
+    022): anyone on the machine could read them. Now 600 from creation, and said so."""
+    import os
+    import stat
+
+    src, good = source
+    fresh, old = tmp_path / "fresh.ndjson", tmp_path / "old.ndjson"
+    old.write_bytes(b"an older export\n")
+    old.chmod(0o644)
+    mask = os.umask(0o022)
+    try:
+        for target in (fresh, old):
+            result = src("events", SLUG, "-o", str(target))
+            assert result.exit_code == 0, result.stderr
+            assert stat.S_IMODE(target.stat().st_mode) == 0o600, target
+            assert target.read_bytes() == good
+            assert "mode 600" in result.stderr and "keys" in result.stderr, result.stderr
+    finally:
+        os.umask(mask)
+    assert "mode 600" in " ".join(src.ok("events", "--help").split())
+    assert [p.name for p in tmp_path.iterdir()] != [] and not list(tmp_path.glob(".storylog-*"))
+
+
+def test_events_into_a_missing_folder_is_an_ordinary_error(
+    source: tuple[Cli, bytes], tmp_path: Path
+) -> None:
+    src, _ = source
+    result = src("events", SLUG, "-o", str(tmp_path / "missing" / "x.ndjson"))
+    assert result.exit_code == 1, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: cannot write "), result.stderr
+    # a story that is not there leaves no file behind either
+    assert src("events", "nope", "-o", str(tmp_path / "n.ndjson")).exit_code == 3
+    assert not (tmp_path / "n.ndjson").exists()

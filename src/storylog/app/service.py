@@ -457,11 +457,29 @@ class Archive:
             heads.append(ChainHead(str(sid), name, report.events, report.head))
         return heads
 
+    def recorded_checkpoints(self) -> dict[int, tuple[str, str]]:
+        """The checkpoints this store recorded signing: seq -> (hash, how it is known)."""
+        sql = self.app.sql
+        assert sql is not None
+        exists = sql.fetchall("SELECT to_regclass('storylog_checkpoints') AS t" if sql.postgres
+                              else "SELECT name AS t FROM sqlite_master WHERE type = 'table' "
+                              "AND name = 'storylog_checkpoints'")
+        if not exists or exists[0]["t"] is None:
+            return {}  # never signed (and a read creates no table)
+        return {r["seq"]: (r["hash"], "the store recorded signing it") for r in
+                sql.fetchall("SELECT seq, hash FROM storylog_checkpoints")}
+
     def checkpoint(self, key: Any, log: Any) -> dict[str, Any]:
-        """Sign every chain's head, append it to the log, remember it for publishing."""
+        """Sign every chain's head, append it to the log, remember it for publishing.
+
+        Refused when the log lacks a checkpoint the store recorded signing: signing on
+        would restart the sequence over history already signed. (Publications' pins are
+        not counted here: a story loaded from another newsroom pins checkpoints of a log
+        this store never had; `verify --checkpoints` holds a log to them.)"""
         from storylog.store.checkpoints import checkpoint_hash, sign
 
-        line = sign(self.heads(), key, log)
+        recorded = self.recorded_checkpoints()
+        line = sign(self.heads(), key, log, recorded)
         assert self.app.sql is not None
         self.app.sql.execute(CHECKPOINTS_TABLE)
         body = line["checkpoint"]
@@ -471,15 +489,21 @@ class Archive:
             (body["seq"], checkpoint_hash(body), orjson.dumps(line).decode()))
         return line
 
-    def check_checkpoints(self, lines: list[dict[str, Any]], public: Any) -> list[str]:
-        from storylog.store.checkpoints import check_log
+    def check_checkpoints(self, lines: list[dict[str, Any]], public: Any,
+                          log: Any = "the log") -> list[str]:
+        """What is wrong between a checkpoint log, its key and this store: the chains
+        must hold what every checkpoint signed, and the log every checkpoint the store
+        recorded signing or a publication pins (a truncated log hides nothing)."""
+        from storylog.store.checkpoints import check_log, missing_from_log
         from storylog.store.verify import check_chain
 
         heads: dict[str, dict[int, str]] = {}
+        recorded = self.recorded_checkpoints()
         for sid in self.story_ids():
             rows = self.rows(sid)
             heads[str(sid)] = check_chain(str(sid), rows).hashes
-        return check_log(lines, public, heads)
+            _gather_pins(_label(rows, sid), rows, recorded)
+        return check_log(lines, public, heads) + missing_from_log(lines, recorded, log)
 
     def load(self, lines: list[dict[str, Any]],
              order: list[tuple[str, int]] | None = None) -> dict[str, int]:
@@ -506,6 +530,23 @@ class Archive:
                 raise Conflict("a story in the file was written meanwhile; none loaded") from None
             raise
         return {slug: len(r) for slug, r in stories.items()}
+
+
+def _gather_pins(name: str, rows: list[StoredEvent],
+                 pins: dict[int, tuple[str, str]]) -> None:
+    """Add the checkpoints a chain's publications pin (the first pin of each seq wins)."""
+    for row in rows:
+        if not row.topic.endswith("VersionPublished"):
+            continue
+        try:
+            payload = orjson.loads(row.state)["payload"]
+            ref = payload.get("checkpoint")
+            if ref:
+                pins.setdefault(int(ref["seq"]), (str(ref["hash"]), (
+                    f"published version {payload['version']} of {name} pins it")))
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
+            continue  # a damaged row: the chain check names it
+    return
 
 
 def _uuid_or_text(value: Any) -> UUID | str:

@@ -36,6 +36,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from storylog.errors import RefusedInput, VerificationFailed
 from storylog.store.canonical import GENESIS, canonical, sha256_hex
 
+# What a store knows was signed: seq -> (checkpoint hash, where that is known from).
+Recorded = dict[int, tuple[str, str]]
+
 
 @dataclass(frozen=True)
 class ChainHead:
@@ -46,20 +49,37 @@ class ChainHead:
 
 
 def keygen(path: Path) -> Path:
-    """Write a new private key (PEM, mode 600) and its public key beside it (.pub)."""
+    """Write a new private key (PEM, mode 600) and its public key beside it (.pub).
+
+    Both are created, never opened: a file or symlink (even a dangling one) already
+    at either path is refused, so a key is never written through a link."""
     public_path = path.with_name(path.name + ".pub")
     for target in (path, public_path):
-        if target.exists():
-            raise RefusedInput(f"{target} exists; storylog will not overwrite a key")
+        if target.exists() or target.is_symlink():
+            kind = "a symlink" if target.is_symlink() else "a file"
+            raise RefusedInput(f"{target} exists ({kind}); storylog will not overwrite a key")
     key = Ed25519PrivateKey.generate()
     private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as out:
-        out.write(private)
-    public_path.write_bytes(key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    _create(path, private, 0o600)
+    try:
+        _create(public_path, public, 0o644)
+    except RefusedInput:
+        path.unlink()  # no private key without its public half
+        raise
     return public_path
+
+
+def _create(path: Path, data: bytes, mode: int) -> None:
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(data)
+    except OSError as error:
+        raise RefusedInput(f"cannot write {path}: {error.strerror or error}; "
+                           "give a path in a folder that exists and you can write") from None
 
 
 def load_private(path: Path) -> Ed25519PrivateKey:
@@ -107,28 +127,64 @@ def leaf(chain: ChainHead) -> str:
 
 
 def read_log(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
+    """The checkpoints of a log, each checked for shape (not yet for its signature)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
         return []
+    except OSError as error:
+        raise RefusedInput(f"cannot read the checkpoint log {path}: "
+                           f"{error.strerror or error}") from None
     lines = []
-    for number, raw in enumerate(path.read_bytes().splitlines(), start=1):
+    for number, raw in enumerate(data.splitlines(), start=1):
         if not raw.strip():
             continue
         try:
             line = orjson.loads(raw)
-            line["checkpoint"]["seq"]
-        except (orjson.JSONDecodeError, KeyError, TypeError):
-            raise VerificationFailed(f"{path} line {number} is not a checkpoint") from None
+            problem = _shape_problem(line)
+        except orjson.JSONDecodeError:
+            problem = "it is not JSON"
+        if problem:
+            raise VerificationFailed(f"{path} line {number} is not a checkpoint: {problem}")
         lines.append(line)
     return lines
+
+
+def _shape_problem(line: Any) -> str | None:
+    if not isinstance(line, dict) or not isinstance(line.get("checkpoint"), dict):
+        return "expected an object with a checkpoint"
+    body = line["checkpoint"]
+    if not all(isinstance(line.get(k), str) for k in ("key", "signature")):
+        return "its key and signature must be text"
+    if type(body.get("seq")) is not int or not isinstance(body.get("prev"), str):
+        return "its seq must be a whole number and its prev a hash"
+    chains = body.get("chains")
+    if not isinstance(chains, list) or not all(
+            isinstance(c, dict) and isinstance(c.get("id"), str) and isinstance(c.get("name"), str)
+            and type(c.get("position")) is int and isinstance(c.get("head"), str)
+            for c in chains):
+        return "its chains must each hold an id, a name, a position and a head"
+    return None
 
 
 def checkpoint_hash(body: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(body)).hexdigest()
 
 
-def sign(chains: list[ChainHead], key: Ed25519PrivateKey, log: Path) -> dict[str, Any]:
-    """Sign the current heads and append the checkpoint to the log (fsync'd)."""
+def sign(chains: list[ChainHead], key: Ed25519PrivateKey, log: Path,
+         recorded: Recorded | None = None) -> dict[str, Any]:
+    """Sign the current heads and append the checkpoint to the log (fsync'd).
+
+    ``recorded`` is what the store itself knows was signed (its own record, and what
+    published versions pin): the log must hold all of it, so that a missing or truncated
+    log is never taken for a new one and the sequence restarted over signed history."""
     previous = read_log(log)
+    missing = missing_from_log(previous, recorded or {}, log)
+    if missing:
+        raise RefusedInput(
+            f"{missing[0]}; storylog will not restart or fork the sequence: point --log at "
+            f"the newsroom's checkpoint log, the one holding checkpoints 1 to "
+            f"{max(recorded or {})}")
     body = {
         "type": "storylog-checkpoint",
         "seq": len(previous) + 1,
@@ -142,11 +198,30 @@ def sign(chains: list[ChainHead], key: Ed25519PrivateKey, log: Path) -> dict[str
         "key": key_id(key.public_key()),
         "signature": base64.b64encode(key.sign(canonical(body))).decode("ascii"),
     }
-    with open(log, "ab") as out:
-        out.write(orjson.dumps(line) + b"\n")
-        out.flush()
-        os.fsync(out.fileno())
+    try:
+        with open(log, "ab") as out:
+            out.write(orjson.dumps(line) + b"\n")
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError as error:
+        raise RefusedInput(f"cannot write the checkpoint log {log}: "
+                           f"{error.strerror or error}; nothing was signed") from None
     return line
+
+
+def missing_from_log(lines: list[dict[str, Any]], recorded: Recorded,
+                     log: Path) -> list[str]:
+    """Each checkpoint the store knows was signed that the log does not hold as signed."""
+    held = {line["checkpoint"]["seq"]: checkpoint_hash(line["checkpoint"]) for line in lines}
+    have = f"it holds checkpoints up to {max(held)}" if held else "it holds none"
+    problems = []
+    for seq, (digest, why) in sorted(recorded.items()):
+        if held.get(seq) == digest:
+            continue
+        what = "holds another checkpoint in its place" if seq in held else "lacks it"
+        problems.append(f"checkpoint {seq} is missing from {log}: {why}, but the log "
+                        f"{what} ({have}); it was truncated, replaced or lost")
+    return problems
 
 
 def check_log(lines: list[dict[str, Any]], public: Ed25519PublicKey,

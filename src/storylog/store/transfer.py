@@ -13,9 +13,12 @@ for schema checks (loading ignores it). An erased update has neither.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from binascii import a2b_base64
 from collections.abc import Iterable, Iterator
-from typing import Any
+from contextlib import contextmanager, suppress
+from typing import IO, Any
 from uuid import UUID
 
 import orjson
@@ -50,8 +53,48 @@ def export_lines(
         yield orjson.dumps(line) + b"\n"
 
 
+@contextmanager
+def private_file(path: str) -> Iterator[IO[bytes]]:
+    """A file for an export, which holds update keys and plaintext: created readable by
+    its owner only (mode 600, from the first byte), written beside the target and
+    renamed over it when complete, so a failed export leaves the old file as it was.
+    A device or pipe (``-o /dev/stdout``) is written directly."""
+    if os.path.exists(path) and not os.path.isfile(path):
+        with _opened(path, lambda: open(path, "wb")) as out:
+            yield out
+        return
+    target = os.path.realpath(path)  # through a symlink, to the file it names
+    descriptor, temp = _opened(path, lambda: tempfile.mkstemp(
+        prefix=".storylog-events-", dir=os.path.dirname(target)))  # mkstemp: mode 600
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+def _opened(path: str, make: Any) -> Any:
+    try:
+        return make()
+    except OSError as error:
+        raise RefusedInput(f"cannot write {path}: {error.strerror or error}; give a file "
+                           "in a folder that exists and you can write") from None
+
+
 def parse_lines(lines: Iterable[bytes | str]) -> list[dict[str, Any]]:
-    """Parse and check an NDJSON export; refuse the whole file on any fault."""
+    """Parse and check an NDJSON export, all in memory; refuse the whole file on any fault.
+
+    Each record must be exactly what storylog writes for its class, every chain must
+    verify, and every story must replay under the rules of the live commands
+    (``admission``): hashes that check out prove nothing, as anyone can recompute them.
+    """
+    from storylog.store.admission import check_depth, check_record, replay
+
     parsed = []
     named: set[tuple[str, str]] = set()  # (story, story_id) pairs already checked
     for number, raw in enumerate(lines, start=1):
@@ -59,14 +102,20 @@ def parse_lines(lines: Iterable[bytes | str]) -> list[dict[str, Any]]:
             continue
         try:
             line = orjson.loads(raw)
+            check_depth(line)
             _check_line(line, named)
+            check_record(line)
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError,
                 AttributeError) as error:
-            raise RefusedInput(f"line {number} is not a storylog event: {error}") from None
+            raise RefusedInput(f"line {number} is not a storylog event: {error}; "
+                               "nothing was loaded") from None
         line.pop("content", None)  # for people and schema checks only: not kept in memory
+        line["_line"] = number  # to name it in a refusal; never stored
         parsed.append(line)
     if not parsed:
         raise RefusedInput("the file holds no events")
+    rows_of(parsed)  # every chain verifies
+    replay(parsed)
     return parsed
 
 
