@@ -87,8 +87,7 @@ def check_record(line: dict[str, Any]) -> None:
         raise ValueError(f"class_version {version!r} of {cls.__name__} is not one storylog "
                          f"writes (1 to {current})")
     _check_recorded_at(record["recorded_at"])
-    _check_text("editor", record["editor"], required=True)
-    _check_text("command_id", record["command_id"], required=False)
+    _check_who(record["editor"], record["command_id"])
     _check_payload(line, cls, payload_model(cls, version))
 
 
@@ -122,6 +121,19 @@ def _check_text(name: str, value: Any, *, required: bool) -> None:
         _line_adapter().validate_python(value)
     except ValidationError as error:
         raise ValueError(f"{name} {value[:40]!r}: {_first_message(error)}") from None
+
+
+def _check_who(editor: Any, command_id: Any) -> None:
+    """The editor and command id as the live commands take them (domain/values.py)."""
+    from storylog.domain.values import command_id as checked_command_id
+    from storylog.domain.values import editor_name
+
+    _check_text("editor", editor, required=True)
+    _check_text("command_id", command_id, required=False)
+    if editor_name(editor) != editor:
+        raise ValueError(f"editor {editor[:40]!r} is not as storylog writes it (spaces around "
+                         "it, or not NFC)")
+    checked_command_id(command_id)
 
 
 def _check_payload(line: dict[str, Any], cls: type[Any], model: type[BaseModel]) -> None:
