@@ -40,9 +40,14 @@ KINDS = ["copy-edit", "update", "clarification", "correction", "editors-note"]
     "--db", envvar="STORYLOG_DB", default="storylog.db", show_default=True,
     help="SQLite file, or a postgresql:// URL. Env: STORYLOG_DB.",
 )
+@click.option(
+    "--keys", envvar="STORYLOG_KEYS", default=None, metavar="DB",
+    help="Where the update keys live, apart from the events: a SQLite file or a "
+         "postgresql:// URL (default: inside the --db database). Env: STORYLOG_KEYS.",
+)
 @click.version_option(package_name="storylog")
 @click.pass_context
-def cli(ctx: click.Context, db: str) -> None:
+def cli(ctx: click.Context, db: str, keys: str | None) -> None:
     """Keep the complete, verifiable history of a live news story.
 
     \b
@@ -51,7 +56,7 @@ def cli(ctx: click.Context, db: str) -> None:
       echo "Russian forces ..." | storylog add pokrovsk-live --text - --source Bild
       storylog publish pokrovsk-live
     """
-    ctx.obj = Session(db)
+    ctx.obj = Session(db, keys)
 
 
 @cli.result_callback()
