@@ -32,8 +32,8 @@ from storylog.errors import (
 )
 from storylog.projections.readmodel import Decoder, RawRow, ReadModel
 from storylog.store.backends import env_for, is_postgres
-from storylog.store.mapper import ChainedEventStore, EventMapper, SnapshotMapper
 from storylog.store.keystore import open_keys, table_exists
+from storylog.store.mapper import ChainedEventStore, EventMapper, SnapshotMapper
 from storylog.store.sealing import KeyStore, key_id
 from storylog.store.sql import Sql
 

@@ -99,7 +99,6 @@ class KeyStore:
                 conn.execute("VACUUM FULL storylog_keys")
             return
         import sqlite3
-
         from pathlib import Path
 
         lite = sqlite3.connect(Path(self._url).expanduser(), isolation_level=None, timeout=30)
