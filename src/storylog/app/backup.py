@@ -237,7 +237,8 @@ def move_keys(db: str, dest: str) -> dict[str, Any]:
             _copy_backup_records(app, target)
             checked = _check_envelopes(app, target)
             moved = _switch(app, target)
-            app.scrub()
+            app.scrub()  # the deleted keys' pages, free pages and WAL overwritten
+            _drop_inside(app.sql)
         finally:
             target.close()
     finally:
@@ -323,7 +324,6 @@ def _switch(app: StoryApp, target: KeyStore) -> int:
                   "WHERE name = 'keys'", (target.store_id(), target.location, now()))
         for table in present:
             c.execute(f"DELETE FROM {table}")  # secure_delete overwrites the bytes
-    _drop_inside(sql)
     return len(rows)
 
 
