@@ -117,3 +117,24 @@ def test_new_commands_have_help_with_an_example(cli: Cli) -> None:
                     ["keys", "move"], ["keys", "where"]):
         out = cli.ok(*command, "--help")
         assert "Example:" in out and "storylog" in out.split("Example:")[1], command
+
+
+def test_a_key_backup_older_than_the_events_is_refused_and_an_erasure_is_not_undone(
+    cli: Cli, db: str, tmp_path: Path,
+) -> None:
+    a_story(cli)
+    old_keys = tmp_path / "old-keys.storylog"
+    cli.ok("backup-keys", str(old_keys))
+    cli.ok("add", SLUG, "--id", "u4", "--text", "A later update.")
+    keys = tmp_path / "keys.storylog"
+    cli.ok("backup-keys", str(keys))  # holds u1's key: made before the erasure
+    cli.ok("takedown", SLUG, "u1", "--grounds", "source-safety", "--reason", "officer", "--yes")
+    events = tmp_path / "events.storylog"
+    cli.ok("backup", str(events))
+    target = Cli(str(tmp_path / "target.db"))
+    one_error(target("restore", str(events), str(old_keys)), 1, "u4", "after the events")
+    assert not Path(target.db).exists()
+    target.ok("restore", str(events), str(keys))
+    assert TEXTS["u1"] not in target.ok("show", SLUG, "--audit")
+    assert [k for k in secrets(target.db) if k.endswith("/u1")] == []
+    assert target.ok("show", SLUG, "--json") == cli.ok("show", SLUG, "--json")

@@ -4,13 +4,13 @@ events, and the raw key bytes a store holds (to search backups and files for the
 from __future__ import annotations
 
 import sqlite3
-
-import orjson
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+import orjson
 
 from tests.conftest import Cli, postgres_url
 

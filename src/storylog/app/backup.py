@@ -113,6 +113,7 @@ def restore(events_file: Path, keys_file: Path, db: str, keys: str | None) -> di
     if theirs.get("store_id") != ours.get("store_id"):
         raise RefusedInput(f"{keys_file} holds the keys of another store than {events_file} "
                            f"(key store {theirs.get('store_id')}, not {ours.get('store_id')})")
+    _refuse_missing_keys(events, key_rows, keys_file)
     _refuse_existing(db, "--db")
     if keys is not None:
         _refuse_existing(keys, "--keys")
@@ -139,6 +140,22 @@ def restore(events_file: Path, keys_file: Path, db: str, keys: str | None) -> di
         app.close()
         events.close()
         key_rows.close()
+
+
+def _refuse_missing_keys(events: sqlite3.Connection, key_rows: sqlite3.Connection,
+                         keys_file: Path) -> None:
+    """A key backup older than the events lacks the keys of later updates: restoring it
+    would show them as erased, and a later edit would make them a key of its own."""
+    import orjson
+
+    have = {row[0] for row in key_rows.execute("SELECT key_id FROM keys")}
+    for batch in files.backed_up_events(events):
+        for _, _, _, state in batch:
+            sealed = orjson.loads(state).get("sealed")
+            if sealed and sealed["key"] not in have:
+                raise RefusedInput(
+                    f"{keys_file} lacks the key of {sealed['key']} (made before that update); "
+                    "give a key backup made after the events backup (nothing was changed)")
 
 
 def _refuse_existing(location: str, option: str) -> None:
