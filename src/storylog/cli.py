@@ -40,9 +40,14 @@ KINDS = ["copy-edit", "update", "clarification", "correction", "editors-note"]
     "--db", envvar="STORYLOG_DB", default="storylog.db", show_default=True,
     help="SQLite file, or a postgresql:// URL. Env: STORYLOG_DB.",
 )
+@click.option(
+    "--keys", envvar="STORYLOG_KEYS", default=None, metavar="DB",
+    help="Where the update keys live, apart from the events: a SQLite file or a "
+         "postgresql:// URL (default: inside the --db database). Env: STORYLOG_KEYS.",
+)
 @click.version_option(package_name="storylog")
 @click.pass_context
-def cli(ctx: click.Context, db: str) -> None:
+def cli(ctx: click.Context, db: str, keys: str | None) -> None:
     """Keep the complete, verifiable history of a live news story.
 
     \b
@@ -51,7 +56,7 @@ def cli(ctx: click.Context, db: str) -> None:
       echo "Russian forces ..." | storylog add pokrovsk-live --text - --source Bild
       storylog publish pokrovsk-live
     """
-    ctx.obj = Session(db)
+    ctx.obj = Session(db, keys)
 
 
 @cli.result_callback()
@@ -955,6 +960,175 @@ def load(session: Session, file: Any, as_json: bool) -> None:
         echo_json(loaded)
     for story, count in loaded.items():
         say(f"loaded {story}: {count} events")
+
+
+# -- backups that respect erasure: keys apart, backups, restore, the erasure report --
+
+
+@cli.command()
+@click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
+@json_option
+@click.pass_obj
+def backup(session: Session, dest: Path, as_json: bool) -> None:
+    """Back up the events, without any key, to a new file DEST (the store stays online).
+
+    DEST holds the events, snapshots and signed checkpoints as of one moment, never a key
+    nor the read models (which hold opened text): content erased later cannot be read
+    from it once the key backups made before the erasure are destroyed. Back the keys
+    up apart with `storylog backup-keys`; see docs/records.md.
+
+    \b
+    Example:
+      storylog backup /backups/events-2025-11-12.storylog
+    """
+    from storylog.app.backup import backup_events
+
+    done = backup_events(session.app(), dest)
+    if as_json:
+        echo_json(done)
+    say(f"backed up {done['events']} events (no keys) to {dest}")
+
+
+@cli.command("backup-keys")
+@click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--retention", "days", type=int, default=35, show_default=True, metavar="DAYS",
+              help="How many days the newsroom keeps this key backup before destroying it.")
+@json_option
+@click.pass_obj
+def backup_keys(session: Session, dest: Path, days: int, as_json: bool) -> None:
+    """Back up the update keys to a new file DEST, to be destroyed after --retention days.
+
+    The backup is recorded in the key store (where, when, which keys, until when), so
+    that `storylog erasure-report` can say which backups still hold an erased key.
+    Keep key backups apart from event backups.
+
+    \b
+    Example:
+      storylog backup-keys /secure/keys-2025-11-12.storylog --retention 35
+    """
+    from storylog.app.backup import backup_keys as make
+
+    record = make(session.app(), dest, days)
+    if as_json:
+        echo_json(record)
+    say(f"backed up {record['keys']} keys to {dest} as key backup {record['backup_id']}; "
+        f"destroy it by {record['expires_at'][:10]}")
+
+
+@cli.command()
+@click.argument("events_file", metavar="EVENTS_BACKUP",
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("keys_file", metavar="KEY_BACKUP", type=click.Path(dir_okay=False, path_type=Path))
+@json_option
+@click.pass_obj
+def restore(session: Session, events_file: Path, keys_file: Path, as_json: bool) -> None:
+    """Restore an events backup and a key backup into a NEW store (--db, --keys), and verify.
+
+    Refuses to write into a store that exists. Keys that the events say were erased
+    after the key backup was made are not restored.
+
+    \b
+    Example:
+      storylog --db restored.db --keys restored-keys.db restore events.storylog keys.storylog
+    """
+    from storylog.app.backup import restore as put_back
+
+    done = put_back(events_file, keys_file, session.db, session.keys)
+    if as_json:
+        echo_json(done)
+    say(f"restored {done['stories']} stories ({done['events']} events) into {done['db']}, "
+        f"keys {done['keys']}; verified")
+
+
+@cli.command("erasure-report")
+@json_option
+@click.pass_obj
+def erasure_report(session: Session, as_json: bool) -> None:
+    """List the key backups that still hold a key destroyed by a source-safety erasure.
+
+    Each is named with where it was written, when it expires, and whether it has expired
+    (then destroy it now). Nothing listed: no recorded key backup holds an erased key.
+
+    \b
+    Example:
+      storylog erasure-report --json
+    """
+    from storylog.app.backup import erasure_report as report
+
+    result = report(session.app())
+    if as_json:
+        echo_json(result)
+        return
+    for b in safe_data(result["backups"]):
+        when = ("EXPIRED on " if b["expired"] else "expires ") + b["expires_at"][:10]
+        click.echo(f"{b['backup_id']}\t{b['file']}\tmade {b['made_at'][:10]}\t{when}")
+        for key in b["erased_keys"]:
+            click.echo(f"  {key['story']} {key['update']}\terased {str(key['erased_at'])[:19]}")
+    held, erased = len(result["backups"]), result["erased_keys"]
+    say(f"{erased} erased key{'s' if erased != 1 else ''}; {held} key "
+        f"{'backup still holds' if held == 1 else 'backups still hold'} one"
+        + ("; destroy the expired ones now" if any(b["expired"] for b in result["backups"])
+           else ""))
+
+
+@cli.group()
+def keys() -> None:
+    """Where the update keys live (see --keys), and moving them out of the events.
+
+    \b
+    Example:
+      storylog --keys keys.db keys where
+    """
+
+
+@keys.command("move")
+@click.argument("dest", required=False, metavar="DEST")
+@json_option
+@click.pass_obj
+def keys_move(session: Session, dest: str | None, as_json: bool) -> None:
+    """Move the keys out of the events database into DEST (a SQLite file or a URL).
+
+    Copies every key, checks that every sealed envelope opens with the copy, then
+    deletes the keys from the events database, overwriting their bytes. Safe to run
+    again after a crash. Afterwards give --keys DEST (or STORYLOG_KEYS) to every command.
+    DEST defaults to --keys.
+
+    \b
+    Example:
+      storylog --db newsroom.db keys move newsroom-keys.db
+    """
+    from storylog.app.backup import move_keys, refuse_unless_store
+
+    target = dest or session.keys
+    if not target:
+        raise click.UsageError("give DEST, or --keys / STORYLOG_KEYS")
+    refuse_unless_store(session.db)
+    done = move_keys(session.db, target)
+    if as_json:
+        echo_json(done)
+    say(f"the keys are in {done['to']}" + (" (already moved)" if done.get("already") else
+        f": {done['keys']} keys moved, {done['envelopes_checked']} envelopes checked") +
+        f"; give --keys {target} from now on")
+
+
+@keys.command("where")
+@json_option
+@click.pass_obj
+def keys_where(session: Session, as_json: bool) -> None:
+    """Say where this store's keys live, how many there are, and how many key backups.
+
+    \b
+    Example:
+      storylog keys where --json
+    """
+    from storylog.app.backup import where_keys
+
+    found = where_keys(session.app())
+    if as_json:
+        echo_json(found)
+        return
+    click.echo(safe_text(f"{found['location']}\t{found['keys']} keys\t"
+                         f"{found['backups']} key backups recorded"))
 
 
 def _register_site_commands() -> None:

@@ -41,8 +41,9 @@ INTERNAL_ERROR = 70
 class Session:
     """The command line's handle on one database, opened on first use."""
 
-    def __init__(self, db: str):
+    def __init__(self, db: str, keys: str | None = None):
         self.db = db
+        self.keys = keys or None  # None: the keys are inside the events database
         self._app: StoryApp | None = None
         self.wrote = False
 
@@ -56,7 +57,7 @@ class Session:
         if self._app is None and not is_postgres(self.db):
             from storylog.projections.current import current_sqlite
 
-            sql = current_sqlite(self.db)
+            sql = current_sqlite(self.db, self.keys)
             if sql is not None:
                 return Views.over(sql)
         return Views(self.app())
@@ -86,7 +87,7 @@ class Session:
                 )
             from storylog.app.service import StoryApp
 
-            self._app = StoryApp(self.db)
+            self._app = StoryApp(self.db, keys=self.keys)
         return self._app
 
 

@@ -79,9 +79,9 @@ folder, name = sys.argv[1], sys.argv[2]
 real_edit = commands.edit_update
 real_init = service.StoryApp.__init__
 
-def init_one_at_a_time(self, db):
+def init_one_at_a_time(self, db, **kw):
     with one_at_a_time(folder):
-        real_init(self, db)
+        real_init(self, db, **kw)
 
 service.StoryApp.__init__ = init_one_at_a_time
 

@@ -32,6 +32,7 @@ from storylog.errors import (
 )
 from storylog.projections.readmodel import Decoder, RawRow, ReadModel
 from storylog.store.backends import env_for, is_postgres
+from storylog.store.keystore import open_keys, table_exists
 from storylog.store.mapper import ChainedEventStore, EventMapper, SnapshotMapper
 from storylog.store.sealing import KeyStore, key_id
 from storylog.store.sql import Sql
@@ -46,10 +47,13 @@ class StoryApp(Application[UUID]):
     name = "storylog"
     snapshotting_intervals = {Story: 50}  # noqa: RUF012 - eventsourcing's API
 
-    def __init__(self, db: str | Mapping[str, str]):
+    def __init__(self, db: str | Mapping[str, str], keys: str | None = None):
         # eventsourcing's ProjectionRunner constructs applications from an env mapping.
-        db = db if isinstance(db, str) else db["STORYLOG_DB"]
+        if not isinstance(db, str):
+            keys = db.get("STORYLOG_KEYS") or None
+            db = db["STORYLOG_DB"]
         self.db = db
+        self.keys_location = keys  # None: the keys are inside the events database
         self.sql: Sql | None = None
         self._readmodel: ReadModel | None = None
         for attempt in range(STARTUP_RETRIES):
@@ -69,8 +73,21 @@ class StoryApp(Application[UUID]):
     def construct_mapper(self) -> EventMapper:
         datastore = cast(Any, self.factory).datastore  # both backends have one
         self.sql = Sql(datastore, postgres=is_postgres(self.db))
-        self.keys = KeyStore(self.sql)
+        self.keys: KeyStore = open_keys(self.sql, self.keys_location, fresh=self._fresh())
         return EventMapper(self.keys)
+
+    def _fresh(self) -> bool:
+        """Whether no event was stored yet (the recorder is not made at this point)."""
+        assert self.sql is not None
+        table = "storylog_events" if self.sql.postgres else "stored_events"
+        return not table_exists(self.sql, table) or not self.sql.fetchall(
+            f"SELECT 1 FROM {table} LIMIT 1")
+
+    def close(self) -> None:
+        keys = getattr(self, "keys", None)
+        super().close()
+        if keys is not None:
+            keys.close()
 
     def construct_event_store(self) -> EventStore[UUID]:
         return ChainedEventStore(mapper=self.mapper, recorder=self.recorder)
@@ -117,9 +134,11 @@ class StoryApp(Application[UUID]):
         if is_postgres(self.db):
             import psycopg
 
+            inside = () if self.keys.apart else ("storylog_keys",)
             with psycopg.connect(self.db, autocommit=True) as conn:
-                for table in ("storylog_keys", "rm_revisions", "rm_citations", "rm_sources"):
+                for table in (*inside, "rm_revisions", "rm_citations", "rm_sources"):
                     conn.execute(f"VACUUM FULL {table}")
+            self.keys.scrub()
             return
         import sqlite3
 
@@ -131,6 +150,7 @@ class StoryApp(Application[UUID]):
             lite.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             lite.close()
+        self.keys.scrub()
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Bring the read models up to the newest event (pull-based, any backend)."""

@@ -43,8 +43,9 @@ class _ReadOnlyStore:
             cursor.close()
 
 
-def current_sqlite(path: str) -> Sql | None:
-    """A read-only handle on a SQLite store's read models, if they are current."""
+def current_sqlite(path: str, keys: str | None = None) -> Sql | None:
+    """A read-only handle on a SQLite store's read models, if they are current.
+    ``keys``: the key store apart from the events, if any (--keys)."""
     file = Path(path).expanduser()
     if not file.is_file():
         return None
@@ -55,12 +56,39 @@ def current_sqlite(path: str) -> Sql | None:
         return None
     connection.row_factory = sqlite3.Row
     try:
-        if _is_current(connection):
+        if _attach_keys(connection, keys) and _is_current(connection):
             return Sql(_ReadOnlyStore(connection), postgres=False)
     except sqlite3.Error:
         pass  # no read models yet, or an older layout: the application knows what to do
     connection.close()
     return None
+
+
+def _attach_keys(connection: sqlite3.Connection, keys: str | None) -> bool:
+    """Make ``keys.storylog_keys`` the table of this store's keys, wherever they live;
+    False when only the application can tell (a key store on PostgreSQL, a missing or
+    foreign one: it then says what is wrong)."""
+    apart = connection.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                               "name = 'storylog_key_home'").fetchone()
+    if apart is None or connection.execute(
+            "SELECT 1 FROM storylog_key_home WHERE moved_at IS NOT NULL").fetchone() is None:
+        if keys is not None:
+            return False  # the application refuses --keys for keys kept inside
+        connection.execute("CREATE TEMP VIEW keys_of_store AS SELECT * FROM main.storylog_keys")
+        return True
+    if keys is None or keys.startswith(("postgresql://", "postgres://")):
+        return False
+    file = Path(keys).expanduser()
+    if not file.is_file():
+        return False
+    connection.execute("ATTACH DATABASE ? AS keys", (f"{file.resolve().as_uri()}?mode=ro",))
+    ours = connection.execute("SELECT store_id FROM storylog_key_home").fetchone()[0]
+    theirs = connection.execute(
+        "SELECT value FROM keys.storylog_key_meta WHERE name = 'store_id'").fetchone()
+    if theirs is None or theirs[0] != ours:
+        return False
+    connection.execute("CREATE TEMP VIEW keys_of_store AS SELECT * FROM keys.storylog_keys")
+    return True
 
 
 def _is_current(connection: sqlite3.Connection) -> bool:
@@ -81,7 +109,7 @@ def _is_current(connection: sqlite3.Connection) -> bool:
         # An erasure whose key is still there (a crash before it was destroyed) is
         # finished by the application's catch-up.
         unfinished = one(
-            "SELECT 1 FROM rm_revisions r JOIN storylog_keys k "
+            "SELECT 1 FROM rm_revisions r JOIN keys_of_store k "
             "ON k.key_id = r.story_id || '/' || r.update_id "
             "WHERE r.action = 'taken-down' AND r.erased = 1 AND k.secret IS NOT NULL LIMIT 1")
         if unfinished is not None:

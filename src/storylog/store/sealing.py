@@ -18,11 +18,18 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from storylog.store.sql import Sql
 
 Envelope = dict[str, str]
+META_TABLE = ("CREATE TABLE IF NOT EXISTS storylog_key_meta (name TEXT PRIMARY KEY, "
+              "value TEXT NOT NULL)")
 
 
 class KeyStore:
-    def __init__(self, sql: Sql):
+    """The keys of every update, in ``sql``: the events database itself (``location``
+    None, the way every store began) or a key store apart from it (see keystore.py)."""
+
+    def __init__(self, sql: Sql, location: str | None = None, url: str = ""):
         self.sql = sql
+        self.location = location  # printable: no password
+        self._url = url
         # Secrets by key id (32 bytes each). No cipher objects are kept: one costs under
         # a microsecond to make, and caching one per update held ~1.9 GB at 1M events.
         self._cache: dict[str, bytes | None] = {}
@@ -30,6 +37,78 @@ class KeyStore:
             "CREATE TABLE IF NOT EXISTS storylog_keys ("
             f"key_id TEXT PRIMARY KEY, secret {sql.blob_type()}, erased_at TEXT)"
         )
+        if location is not None:
+            sql.execute(META_TABLE)
+
+    @property
+    def apart(self) -> bool:
+        return self.location is not None
+
+    def store_id(self, *, create: bool = False) -> str | None:
+        """This key store's id, which its events and its backups carry (made on demand:
+        a store from before keys could live apart has none until it needs one)."""
+        self.sql.execute(META_TABLE)
+        if create:
+            import uuid
+
+            self.sql.execute("INSERT INTO storylog_key_meta (name, value) VALUES "
+                             "('store_id', ?) ON CONFLICT (name) DO NOTHING", (uuid.uuid4().hex,))
+        rows = self.sql.fetchall("SELECT value FROM storylog_key_meta WHERE name = 'store_id'")
+        return str(rows[0]["value"]) if rows else None
+
+    def set_store_id(self, store_id: str) -> None:
+        """Take the id of the store a backup came from (``storylog restore``)."""
+        self.sql.execute(META_TABLE)
+        self.sql.execute("INSERT INTO storylog_key_meta (name, value) VALUES ('store_id', ?) "
+                         "ON CONFLICT (name) DO UPDATE SET value = excluded.value", (store_id,))
+
+    def count(self) -> int:
+        return int(self.sql.fetchall("SELECT count(*) AS n FROM storylog_keys")[0]["n"])
+
+    def rows(self) -> list[tuple[str, bytes | None, str | None]]:
+        """Every (key id, secret, erased at): live keys and erasures' tombstones."""
+        return [(r["key_id"], bytes(r["secret"]) if r["secret"] is not None else None,
+                 r["erased_at"]) for r in
+                self.sql.fetchall("SELECT key_id, secret, erased_at FROM storylog_keys "
+                                  "ORDER BY key_id")]
+
+    def put_rows(self, rows: list[tuple[str, bytes | None, str | None]]) -> None:
+        """Store keys and tombstones as another key store held them; a tombstone wins over
+        a live key (an erasure is never undone by a copy)."""
+        with self.sql.transaction() as c:
+            c.executemany("INSERT INTO storylog_keys (key_id, secret, erased_at) VALUES (?, ?, ?) "
+                          "ON CONFLICT (key_id) DO NOTHING", rows)
+            c.executemany("UPDATE storylog_keys SET secret = NULL, erased_at = ? "
+                          "WHERE key_id = ? AND secret IS NOT NULL",
+                          [(erased, k) for k, secret, erased in rows if secret is None])
+        self._cache.clear()
+
+    def close(self) -> None:
+        if self.apart:
+            self.sql.datastore.close()
+
+    def scrub(self) -> None:
+        """Make the bytes of destroyed keys unrecoverable from a key store apart (the
+        events database's own scrub covers keys kept inside it)."""
+        if not self.apart:
+            return
+        if self.sql.postgres:
+            import psycopg
+
+            with psycopg.connect(self._url, autocommit=True) as conn:
+                conn.execute("VACUUM FULL storylog_keys")
+            return
+        import sqlite3
+        from pathlib import Path
+
+        lite = sqlite3.connect(Path(self._url).expanduser(), isolation_level=None, timeout=30)
+        try:
+            lite.execute("PRAGMA secure_delete=ON")
+            lite.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            lite.execute("VACUUM")
+            lite.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            lite.close()
 
     def key_for(self, key_id: str) -> bytes:
         """The key of an update, made on first use."""

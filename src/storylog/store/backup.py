@@ -1,0 +1,198 @@
+"""Backup files: the events without keys, and the keys apart, each a SQLite file.
+
+An events backup holds only what cannot be derived: the stored events (in the order
+they were recorded), the snapshots (which hold no update text) and the signed
+checkpoints. It never holds a key, nor the read models (which hold opened text): a
+source-safety erasure made after the backup is then complete as soon as the key
+backups made before it are destroyed. It is read in one consistent transaction of the
+live store (SQLite: one read transaction, whose snapshot WAL keeps still; PostgreSQL:
+REPEATABLE READ), so writers carry on meanwhile. The copy is written row by row
+rather than with SQLite's backup API or VACUUM INTO: those copy every page, keys and
+read models included, onto the disk where the backup is made.
+
+A key backup holds the keys (and erasures' tombstones) of one key store. Each is
+recorded in the key store (``storylog_key_backups``): where, when, which keys (the
+list, compressed, and its SHA-256), and until when it may be kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from storylog.errors import RefusedInput
+from storylog.store.sql import Sql
+
+FORMAT = 1
+BATCH = 2000
+BACKUPS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS storylog_key_backups (backup_id TEXT PRIMARY KEY, "
+    "dest TEXT NOT NULL, made_at TEXT NOT NULL, expires_at TEXT NOT NULL, "
+    "key_count INTEGER NOT NULL, ids_digest TEXT NOT NULL, ids {blob} NOT NULL)")
+EVENTS_SCHEMA = (
+    "CREATE TABLE backup_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE events (nid INTEGER PRIMARY KEY, story TEXT NOT NULL, "
+    "position INTEGER NOT NULL, topic TEXT NOT NULL, state BLOB NOT NULL)",
+    "CREATE TABLE snapshots (story TEXT NOT NULL, position INTEGER NOT NULL, "
+    "topic TEXT NOT NULL, state BLOB NOT NULL, PRIMARY KEY (story, position))",
+    "CREATE TABLE checkpoints (seq INTEGER PRIMARY KEY, hash TEXT NOT NULL, line TEXT NOT NULL)",
+)
+KEYS_SCHEMA = (
+    "CREATE TABLE backup_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE keys (key_id TEXT PRIMARY KEY, secret BLOB, erased_at TEXT)",
+)
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The live store's tables a backup reads (their names differ by backend)."""
+
+    events: str
+    nid: str
+    snapshots: str
+
+    @staticmethod
+    def of(postgres: bool) -> Tables:
+        if postgres:
+            return Tables("storylog_events", "notification_id", "storylog_snapshots")
+        return Tables("stored_events", "rowid", "stored_snapshots")
+
+
+@contextmanager
+def new_file(dest: Path, schema: tuple[str, ...]) -> Iterator[sqlite3.Connection]:
+    """A new backup file, readable by its owner only, in place only once complete."""
+    if dest.exists():
+        raise RefusedInput(f"{dest} already exists; give a new file name (a backup never "
+                           "overwrites another)")
+    if not dest.parent.is_dir():
+        raise RefusedInput(f"{dest}: folder {dest.parent} does not exist")
+    partial = dest.with_name(dest.name + ".partial")
+    partial.unlink(missing_ok=True)
+    os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    out = sqlite3.connect(partial, isolation_level=None)
+    try:
+        out.execute("PRAGMA journal_mode=MEMORY")  # nothing beside the file on disk
+        out.execute("BEGIN")
+        for statement in schema:
+            out.execute(statement)
+        yield out
+        out.execute("COMMIT")
+        out.close()
+        with open(partial, "rb+") as f:
+            os.fsync(f.fileno())
+        if dest.exists():
+            raise RefusedInput(f"{dest} appeared while the backup was written; kept it")
+        partial.rename(dest)
+    finally:
+        out.close()
+        partial.unlink(missing_ok=True)
+
+
+def copy_events(cursor: Any, out: sqlite3.Connection, tables: Tables, mark: str,
+                checkpoints: bool) -> int:
+    """Copy the live store's events, snapshots and checkpoints, all read through
+    ``cursor`` inside one consistent read transaction (``mark``: its placeholder)."""
+    count = 0
+    last = -1
+    while True:
+        cursor.execute(
+            f"SELECT {tables.nid} AS nid, originator_id, originator_version, topic, state "
+            f"FROM {tables.events} WHERE {tables.nid} > {mark} ORDER BY {tables.nid} LIMIT {BATCH}",
+            (last,))
+        rows = cursor.fetchall()
+        out.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?)",
+                        [(r[0], _uuid_text(r[1]), r[2], r[3], bytes(r[4])) for r in rows])
+        count += len(rows)
+        if len(rows) < BATCH:
+            break
+        last = rows[-1][0]
+    cursor.execute(f"SELECT originator_id, originator_version, topic, state FROM "
+                   f"{tables.snapshots}")
+    out.executemany("INSERT INTO snapshots VALUES (?, ?, ?, ?)",
+                    [(_uuid_text(r[0]), r[1], r[2], bytes(r[3])) for r in cursor.fetchall()])
+    if checkpoints:
+        cursor.execute("SELECT seq, hash, line FROM storylog_checkpoints")
+        out.executemany("INSERT INTO checkpoints VALUES (?, ?, ?)", cursor.fetchall())
+    return count
+
+
+def write_meta(out: sqlite3.Connection, meta: dict[str, str]) -> None:
+    out.executemany("INSERT INTO backup_meta VALUES (?, ?)",
+                    [(k, str(v)) for k, v in meta.items()] + [("format", str(FORMAT))])
+
+
+def open_backup(path: Path, kind: str) -> sqlite3.Connection:
+    """A backup file of this kind ('events' or 'keys'), opened read-only."""
+    if not path.is_file():
+        raise RefusedInput(f"{path}: no such file")
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        found = meta(conn).get("kind")
+    except sqlite3.DatabaseError:
+        found = None
+    if found != kind:
+        other = "events backup (storylog backup)" if kind == "events" else \
+            "key backup (storylog backup-keys)"
+        raise RefusedInput(f"{path} is not a storylog {other}")
+    return conn
+
+
+def meta(conn: sqlite3.Connection) -> dict[str, str]:
+    return dict(conn.execute("SELECT name, value FROM backup_meta").fetchall())
+
+
+def backed_up_events(conn: sqlite3.Connection) -> Iterator[list[tuple[str, int, str, bytes]]]:
+    """The events of a backup, in batches, in the order they were recorded."""
+    last = -1
+    while True:
+        rows = conn.execute("SELECT nid, story, position, topic, state FROM events "
+                            "WHERE nid > ? ORDER BY nid LIMIT ?", (last, BATCH)).fetchall()
+        if rows:
+            yield [(r[1], r[2], r[3], r[4]) for r in rows]
+        if len(rows) < BATCH:
+            return
+        last = rows[-1][0]
+
+
+def ids_blob(ids: list[str]) -> tuple[bytes, str]:
+    """A key backup's id list as stored in its record: compressed, and its digest."""
+    text = "\n".join(sorted(ids)).encode()
+    return zlib.compress(text, 9), hashlib.sha256(text).hexdigest()
+
+
+def ids_of(blob: bytes) -> set[str]:
+    text = zlib.decompress(bytes(blob)).decode()
+    return set(text.split("\n")) if text else set()
+
+
+def record_key_backup(keys_sql: Sql, record: dict[str, Any], ids: list[str]) -> None:
+    blob, digest = ids_blob(ids)
+    keys_sql.execute(BACKUPS_TABLE.format(blob=keys_sql.blob_type()))
+    keys_sql.execute(
+        "INSERT INTO storylog_key_backups (backup_id, dest, made_at, expires_at, key_count, "
+        "ids_digest, ids) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (record["backup_id"], record["dest"], record["made_at"], record["expires_at"],
+         len(ids), digest, blob))
+    record.update(keys=len(ids), ids_digest=digest)
+
+
+def key_backups(keys_sql: Sql) -> list[dict[str, Any]]:
+    """Every key backup recorded, oldest first, with the ids of the keys it holds."""
+    keys_sql.execute(BACKUPS_TABLE.format(blob=keys_sql.blob_type()))
+    rows = keys_sql.fetchall("SELECT backup_id, dest, made_at, expires_at, key_count, "
+                             "ids_digest, ids FROM storylog_key_backups ORDER BY made_at")
+    return [dict(r) | {"ids": ids_of(r["ids"])} for r in rows]
+
+
+def _uuid_text(value: Any) -> str:
+    text = str(value).replace("-", "")
+    if len(text) != 32:
+        return str(value)
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
