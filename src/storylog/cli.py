@@ -23,7 +23,7 @@ from storylog.cli_support import (
     stop_on_signals,
     text_from_editor,
 )
-from storylog.render.terminal import safe_data, safe_text
+from storylog.render.terminal import counted, safe_data, safe_text
 
 EPILOG = """\b
 Exit codes: 0 ok, 1 refused input (nothing written), 2 usage,
@@ -35,10 +35,38 @@ STATUSES = ["unverified", "verified", "disputed", "denied", "false"]
 KINDS = ["copy-edit", "update", "clarification", "correction", "editors-note"]
 
 
-@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+def _db_after_command(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """``storylog show s --db x.db`` means the same as ``storylog --db x.db show s``."""
+    if value is None:
+        return
+    root = ctx.find_root()
+    given = root.get_parameter_source("db") is click.core.ParameterSource.COMMANDLINE
+    session = ctx.find_object(Session)
+    assert session is not None
+    if given and session.db != value:
+        raise click.UsageError(f"--db is given twice ({session.db} and {value}); give it once")
+    session.db = value
+
+
+class GlobalOptionsGroup(click.Group):
+    """A group whose global options (``--db``) are accepted after any subcommand too."""
+
+    group_class = type  # subgroups are of this class as well
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        if not isinstance(cmd, click.Group) and not any(p.name == "db" for p in cmd.params):
+            cmd.params.append(click.Option(
+                ["--db"], metavar="DB", expose_value=False, callback=_db_after_command,
+                hidden=True, help="The database (also accepted before the command)."))
+        super().add_command(cmd, name)
+
+
+@click.group(cls=GlobalOptionsGroup, epilog=EPILOG,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db", envvar="STORYLOG_DB", default="storylog.db", show_default=True,
-    help="SQLite file, or a postgresql:// URL. Env: STORYLOG_DB.",
+    help="SQLite file, or a postgresql:// URL; before or after the command. "
+         "Env: STORYLOG_DB.",
 )
 @click.version_option(package_name="storylog")
 @click.pass_context
@@ -52,6 +80,7 @@ def cli(ctx: click.Context, db: str) -> None:
       storylog publish pokrovsk-live
     """
     ctx.obj = Session(db)
+    ctx.call_on_close(ctx.obj.close)
 
 
 @cli.result_callback()
@@ -523,8 +552,8 @@ def sources(session: Session, as_json: bool) -> None:
         return
     for s in safe_data(listed):
         aliases = f"\taka {', '.join(s['aliases'])}" if s["aliases"] else ""
-        click.echo(f"{s['name']}\t{s['kind']}\t{s['updates']} updates\t"
-                   f"{s['stories']} stories{aliases}")
+        click.echo(f"{s['name']}\t{s['kind']}\t{counted(s['updates'], 'update')}\t"
+                   f"{counted(s['stories'], 'story', 'stories')}{aliases}")
 
 
 @cli.group()
@@ -578,7 +607,7 @@ def rebuild(session: Session) -> None:
     with click.progressbar(length=total, label="rebuilding read models", file=sys.stderr,
                            show_pos=True) as bar:
         applied = app.rebuild(progress=bar.update)
-    say(f"rebuilt from {applied} events")
+    say(f"rebuilt from {counted(applied, 'event')}")
 
 
 @cli.command()
@@ -599,7 +628,7 @@ def project(session: Session, follow: bool, interval: float) -> None:
     from storylog.projections.follow import follow as follow_log
 
     app = session.app()
-    say(f"applied {app.catch_up()} events")
+    say(f"applied {counted(app.catch_up(), 'event')}")
     if follow:
         stop_on_signals()
         follow_log(app, interval)
@@ -645,7 +674,7 @@ def stories(session: Session, as_json: bool) -> None:
         return
     for s in safe_data(summaries):
         click.echo(
-            f"{s['slug']}\t{s['updates']} updates\t{s['published_versions']} published\t"
+            f"{s['slug']}\t{counted(s['updates'], 'update')}\t{s['published_versions']} published\t"
             f"{s['headline']}"
         )
 
@@ -711,7 +740,7 @@ def editor_contributions(session: Session, name: str, as_json: bool) -> None:
         flags = f"  STEALTH: {','.join(e['stealth_flags'])}" if e["stealth_flags"] else ""
         click.echo(f"{e['at'][:19]}\t{e['story']}#{e['position']}\t{e['event']} "
                    f"{detail}{flags}")
-    say(f"{len(result['contributions'])} contributions by {name}")
+    say(f"{counted(len(result['contributions']), 'contribution')} by {name}")
 
 
 @cli.command()
@@ -818,12 +847,13 @@ def verify(
     else:
         for r in reports:
             if r.ok:
-                click.echo(safe_text(f"ok\t{r.story}\t{r.events} events\thead {r.head}"))
+                click.echo(safe_text(f"ok\t{r.story}\t{counted(r.events, 'event')}\t"
+                                     f"head {r.head}"))
     if problems:
         for problem in problems[1:]:
             say(f"also: {problem}")
         raise VerificationFailed(problems[0] or "verification failed")
-    say(f"{len(reports)} chains verified"
+    say(f"{counted(len(reports), 'chain')} verified"
         + (f" against {checkpoints}" if checkpoints is not None else ""))
 
 
@@ -883,7 +913,8 @@ def checkpoint(session: Session, key_path: Path, log_path: Path, as_json: bool) 
         echo_json(line)
     else:
         click.echo(body["root"])
-    say(f"checkpoint {body['seq']} signs {len(body['chains'])} chains; appended to {log_path}")
+    say(f"checkpoint {body['seq']} signs {counted(len(body['chains']), 'chain')}; "
+        f"appended to {log_path}")
 
 
 @cli.command()
@@ -943,7 +974,7 @@ def load(session: Session, file: Any, as_json: bool) -> None:
     if as_json:
         echo_json(loaded)
     for story, count in loaded.items():
-        say(f"loaded {story}: {count} events")
+        say(f"loaded {story}: {counted(count, 'event')}")
 
 
 def _register_site_commands() -> None:

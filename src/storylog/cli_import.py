@@ -10,6 +10,7 @@ import click
 
 from storylog.cli_support import Session, echo_json, say
 from storylog.errors import RefusedInput
+from storylog.render.terminal import counted
 
 
 def run_import(
@@ -25,6 +26,7 @@ def run_import(
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise RefusedInput(f"the page is not UTF-8 (byte {error.start}); convert it") from None
+    session.keep_created = not dry_run
     app = session.app(create=True) if dry_run else session.writer(create=True)
     zone = tz or (app.story(slug).tz if app.exists(slug) else "UTC")
     names = Gazetteer.from_file(Path(gazetteer)) if gazetteer else Gazetteer.default()
@@ -46,14 +48,14 @@ def run_import(
 
 def _report(s: dict[str, Any], dry_run: bool) -> None:
     verb = "would write" if dry_run else "wrote"
-    say(f"{s['story']}: {s['updates_on_page']} updates on the page; {verb} "
+    say(f"{s['story']}: {counted(s['updates_on_page'], 'update')} on the page; {verb} "
         f"{s['added']} added, {s['edited']} edited, {s['retracted']} retracted "
         f"({s['unchanged']} unchanged)")
     if s["unsourced"]:
         shown = ", ".join(s["unsourced"][:8])
         more = f" and {len(s['unsourced']) - 8} more (--json lists all)" \
             if len(s["unsourced"]) > 8 else ""
-        say(f"no source found for {len(s['unsourced'])} updates: {shown}{more}; "
+        say(f"no source found for {counted(len(s['unsourced']), 'update')}: {shown}{more}; "
             "add them with `storylog edit ... --source`")
     for u in s["uncertain"]:
         say(f"uncertain match: {u['update']} (similarity {u['similarity']}); check it")

@@ -449,12 +449,12 @@ class Story(Aggregate):
         update = self.update(update_id)
         if update.taken_down is not None:
             raise RefusedInput(
-                f"update {update_id} was taken down on {update.taken_down['at']}; "
+                f"update {update_id} was taken down on {self.local(update.taken_down['at'])}; "
                 f"it cannot be changed ({verb} refused)"
             )
         if update.retracted is not None:
             raise RefusedInput(
-                f"update {update_id} was retracted on {update.retracted['at']}; "
+                f"update {update_id} was retracted on {self.local(update.retracted['at'])}; "
                 f"a retracted update cannot be changed ({verb} refused)"
             )
         if base_revision != update.revision:
@@ -463,10 +463,18 @@ class Story(Aggregate):
                     "taken-down": "took it down"}.get(last.action, f"made a {last.action}")
             raise Conflict(
                 f"update {update_id} is at revision {update.revision}, not "
-                f"{base_revision}: {last.editor} {what} at {last.at}; "
+                f"{base_revision}: {last.editor} {what} on {self.local(last.at)}; "
                 f"look at it again (storylog show {self.slug}) and redo your {verb}"
             )
         return update
+
+    def local(self, recorded_at: str) -> str:
+        """A recorded UTC time as an editor reads it: in the story's zone, to the minute."""
+        from zoneinfo import ZoneInfo
+
+        moment = datetime.fromisoformat(recorded_at).astimezone(ZoneInfo(self.tz))
+        zone = moment.tzname() or self.tz
+        return f"{moment:%Y-%m-%d %H:%M} {zone}" + (f" ({self.tz})" if zone != self.tz else "")
 
     def _moved_on_since(self, base_position: int) -> str:
         return (

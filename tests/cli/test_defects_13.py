@@ -1,0 +1,113 @@
+"""The defects new users found (issue 13), each through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_bad_input import settled_bytes
+from tests.conftest import SEED, Cli
+
+
+@pytest.fixture
+def story(sqlite_cli: Cli) -> Cli:
+    sqlite_cli.ok("new", "s", "--headline", "Pokrovsk", "--tz", "Europe/Kyiv")
+    sqlite_cli.ok("add", "s", "--id", "u1", "--stamp", "2025-11-04 12:21", "--text", "85%.",
+                  "--command-id", "c-add-1")
+    return sqlite_cli
+
+
+# -- 1. an unknown update id in `log` ------------------------------------------------------
+
+def test_log_of_an_unknown_update_is_not_found(story: Cli):
+    result = story("log", "s", "--update", "NOSUCH")
+    assert result.exit_code == 3, result.stderr
+    assert result.stderr.startswith("Error: s has no update 'NOSUCH'")
+    assert story.ok("log", "s", "--update", "u1").count("UpdateAdded") == 1
+
+
+# -- 4. global options after the subcommand ---------------------------------------------------
+
+def test_db_is_accepted_after_the_subcommand(story: Cli, tmp_path: Path):
+    elsewhere = Cli(str(tmp_path / "nowhere.db"))  # STORYLOG_DB names a missing file
+    assert elsewhere.ok("stories", "--db", story.db).startswith("s\t")
+    assert elsewhere.ok("log", "s", "--db", story.db).count("UpdateAdded") == 1
+    story.ok("add", "s", "--text", "x", "--source", "Officer A,kind=anonymous",
+             "--source", "Officer B,kind=anonymous")
+    elsewhere.ok("source", "merge", "Officer A", "Officer B", "--reason", "one",
+                 "--db", story.db)
+    assert not (tmp_path / "nowhere.db").exists()
+
+
+def test_db_given_before_and_after_differently_is_a_usage_error(story: Cli, tmp_path: Path):
+    result = story("--db", story.db, "stories", "--db", str(tmp_path / "other.db"))
+    assert result.exit_code == 2
+    assert "--db is given twice" in result.stderr
+
+
+# -- 5. a refused first command leaves no database behind -----------------------------------
+
+@pytest.mark.parametrize(("args", "editor"), [
+    (["import", "p", str(SEED)], "ana"),  # no --year: refused
+    (["import", "p", str(SEED), "--year", "2025", "--dry-run"], "ana"),  # writes nothing
+    (["new", "p", "--headline", "H"], ""),  # nobody named: refused
+    (["import", "p", str(SEED), "--year", "2025"], ""),
+])
+def test_refused_first_command_leaves_no_database_file(
+    tmp_path: Path, args: list[str], editor: str
+):
+    db = tmp_path / "fresh.db"
+    result = Cli(str(db), editor=editor)(*args)
+    assert result.exit_code in (0, 1), result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_init_still_creates_an_empty_database(tmp_path: Path):
+    db = tmp_path / "fresh.db"
+    Cli(str(db)).ok("init")
+    assert db.exists()
+
+
+def test_a_refused_command_on_an_existing_empty_database_keeps_it(tmp_path: Path):
+    db = tmp_path / "fresh.db"
+    cli = Cli(str(db))
+    cli.ok("init")
+    assert cli("import", "p", str(SEED)).exit_code == 1
+    assert db.exists()
+
+
+# -- 11. messages ------------------------------------------------------------------------------
+
+def test_editing_a_retracted_update_names_the_time_in_the_story_zone(story: Cli):
+    story.ok("retract", "s", "u1", "--reason", "wrong", "--note", "Withdrawn.")
+    result = story("edit", "s", "u1", "--kind", "update", "--reason", "r", "--text", "x")
+    assert result.exit_code == 1
+    assert re.search(r"retracted on \d{4}-\d\d-\d\d \d\d:\d\d EES?T \(Europe/Kyiv\);",
+                     result.stderr), result.stderr
+
+
+@pytest.mark.parametrize(("args", "option"), [
+    (["retract", "s", "u1", "--reason", " ", "--note", "n"], "--reason"),
+    (["retract", "s", "u1", "--reason", "r", "--note", "  "], "--note"),
+    (["edit", "s", "u1", "--kind", "update", "--reason", "", "--text", "x"], "--reason"),
+])
+def test_a_blank_field_is_named(story: Cli, args: list[str], option: str):
+    before = settled_bytes(story.db)
+    result = story(*args)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"Error: {option} must not be empty"
+    assert settled_bytes(story.db) == before
+
+
+def test_counts_are_singular_and_plural(story: Cli):
+    assert story.ok("stories").startswith("s\t1 update\t")
+    story.ok("add", "s", "--text", "more", "--source", "Bild")
+    assert story.ok("stories").startswith("s\t2 updates\t")
+    assert story.ok("sources").startswith("Bild\toutlet\t1 update\t1 story")
+    result = story("verify", "s")
+    assert "\t3 events\t" in result.stdout
+    assert "1 chain verified" in result.stderr
