@@ -237,7 +237,7 @@ def import_page(
 
     run_import(session, slug, file, year=year, tz=tz, headline=headline, gazetteer=gazetteer,
                day_first=day_first, kind=kind, note=note, dry_run=dry_run, as_json=as_json,
-               editor=editor)
+               editor=editor, command_id=command_id)
 
 
 @cli.command()

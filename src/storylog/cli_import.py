@@ -16,7 +16,7 @@ from storylog.render.terminal import counted
 def run_import(
     session: Session, slug: str, file: Any, *, year: int | None, tz: str | None,
     headline: str | None, gazetteer: str | None, day_first: bool | None, kind: str,
-    note: str | None, dry_run: bool, as_json: bool, editor: str,
+    note: str | None, dry_run: bool, as_json: bool, editor: str, command_id: str = "",
 ) -> None:
     from storylog.app.importing import plan_and_apply
     from storylog.importer import Gazetteer, parse_page
@@ -36,10 +36,11 @@ def run_import(
                                file=sys.stderr, show_pos=True) as bar:
             plan = plan_and_apply(app, slug, page, tz=zone, headline=headline, kind=kind,
                                   note=note, editor=editor, dry_run=dry_run,
-                                  progress=bar.update)
+                                  progress=bar.update, command_id=command_id)
     else:
         plan = plan_and_apply(app, slug, page, tz=zone, headline=headline, kind=kind,
-                              note=note, editor=editor, dry_run=dry_run)
+                              note=note, editor=editor, dry_run=dry_run,
+                              command_id=command_id)
     summary = plan.summary()
     if as_json or dry_run:
         echo_json(summary if as_json else summary["events"])
@@ -47,6 +48,11 @@ def run_import(
 
 
 def _report(s: dict[str, Any], dry_run: bool) -> None:
+    if s["replayed"]:
+        first, last = s["replayed"]
+        say(f"{s['story']}: this command id already imported this page (events {first} to "
+            f"{last}); nothing was written")
+        return
     verb = "would write" if dry_run else "wrote"
     say(f"{s['story']}: {counted(s['updates_on_page'], 'update')} on the page; {verb} "
         f"{s['added']} added, {s['edited']} edited, {s['retracted']} retracted "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -111,3 +110,75 @@ def test_counts_are_singular_and_plural(story: Cli):
     result = story("verify", "s")
     assert "\t3 events\t" in result.stdout
     assert "1 chain verified" in result.stderr
+
+
+# -- 2. import is idempotent by command id --------------------------------------------------
+
+LATER = SEED.with_name("pokrovsk-live-later.txt")
+
+
+def test_import_rerun_with_the_same_command_id_writes_nothing_and_says_so(sqlite_cli: Cli):
+    args = ["import", "p", str(SEED), "--year", "2025", "--tz", "Europe/Kyiv",
+            "--command-id", "imp-1"]
+    sqlite_cli.ok(*args)
+    before = settled_bytes(sqlite_cli.db)
+    again = sqlite_cli(*args)
+    assert again.exit_code == 0, again.stderr
+    assert "already imported this page (events 1 to 8); nothing was written" in again.stderr
+    assert settled_bytes(sqlite_cli.db) == before
+    # the same id with another page is refused, naming the id
+    other = sqlite_cli("import", "p", str(LATER), "--year", "2025", "--command-id", "imp-1")
+    assert other.exit_code == 1
+    assert other.stderr.startswith("Error: command id imp-1 was already used")
+    assert settled_bytes(sqlite_cli.db) == before
+    # a later import with its own id, re-run after the story moved on, still writes nothing
+    sqlite_cli.ok("import", "p", str(LATER), "--year", "2025", "--command-id", "imp-2")
+    sqlite_cli.ok("add", "p", "--text", "afterwards")
+    before = settled_bytes(sqlite_cli.db)
+    assert "nothing was written" in sqlite_cli(
+        "import", "p", str(LATER), "--year", "2025", "--command-id", "imp-2").stderr
+    assert settled_bytes(sqlite_cli.db) == before
+
+
+# -- 3. a command id reused for a different change is refused --------------------------------
+
+RERUNS = [
+    (["add", "s", "--text", "85%.", "--id", "u3"], ["add", "s", "--text", "80%.", "--id", "u3"]),
+    (["add", "s", "--text", "more"], ["add", "s", "--text", "other"]),
+    (["edit", "s", "u1", "--kind", "update", "--reason", "r", "--text", "86%."],
+     ["edit", "s", "u1", "--kind", "update", "--reason", "other", "--text", "86%."]),
+    (["edit", "s", "u1", "--kind", "update", "--reason", "r", "--text", "86%."],
+     ["edit", "s", "u2", "--kind", "update", "--reason", "r", "--text", "86%."]),
+    (["retract", "s", "u1", "--reason", "r", "--note", "Withdrawn."],
+     ["retract", "s", "u1", "--reason", "r", "--note", "Gone."]),
+    (["retitle", "s", "--headline", "New", "--reason", "r"],
+     ["retitle", "s", "--headline", "Newer", "--reason", "r"]),
+    (["publish", "s"], ["publish", "s", "--note", "Evening"]),
+    (["publish", "s"], ["add", "s", "--text", "x"]),
+    (["takedown", "s", "u1", "--grounds", "legal", "--reason", "r"],
+     ["takedown", "s", "u1", "--grounds", "privacy", "--reason", "r"]),
+]
+
+
+@pytest.mark.parametrize(("first", "second"), RERUNS, ids=lambda a: " ".join(a)[:40])
+def test_a_command_id_reused_for_another_change_is_refused(
+    story: Cli, first: list[str], second: list[str]
+):
+    story.ok("add", "s", "--id", "u2", "--text", "second")
+    printed = story.ok(*first, "--command-id", "again")
+    before = settled_bytes(story.db)
+    assert story.ok(*first, "--command-id", "again") == printed  # the same: a re-run
+    result = story(*second, "--command-id", "again")
+    assert result.exit_code == 1, result.stderr
+    assert result.stderr.startswith("Error: command id again was already used for another "
+                                    "change to s"), result.stderr
+    assert "nothing was written" in result.stderr
+    assert settled_bytes(story.db) == before
+
+
+def test_new_rerun_with_its_command_id_is_quiet_and_a_different_one_refused(sqlite_cli: Cli):
+    sqlite_cli.ok("new", "t", "--headline", "H", "--command-id", "open-t")
+    assert sqlite_cli.ok("new", "t", "--headline", "H", "--command-id", "open-t") == "t\n"
+    refused = sqlite_cli("new", "t", "--headline", "Other", "--command-id", "open-t")
+    assert refused.exit_code == 1
+    assert "command id open-t" in refused.stderr and "headline differs" in refused.stderr

@@ -195,6 +195,12 @@ class StoryApp(Application[UUID]):
     ) -> Story:
         _check_editor(editor)
         if self.exists(payload.slug):
+            earlier = self.recorded(payload.slug, command_id)
+            if earlier:  # a re-run: it opened this story already, if it was the same
+                from storylog.app.rerun import same_as_before
+
+                same_as_before(payload.slug, command_id, earlier, Story.Opened, payload)
+                return self.story(payload.slug)
             raise RefusedInput(f"story {payload.slug} already exists; choose another slug")
         story = Story.open(payload, editor=editor, command_id=command_id or _new_id())
         try:
@@ -244,6 +250,24 @@ class StoryApp(Application[UUID]):
         if rows:
             raise RefusedInput(f"command {command_id} was already applied to {slug} "
                                f"(event {rows[0]['position']}); it is not written twice")
+
+    def recorded(self, slug: str, command_id: str) -> list[Story.Event]:
+        """The events a command id wrote into a story, in order (several for an import),
+        so that a re-run can be compared with what it did then."""
+        if not command_id or not self.exists(slug):
+            return []
+        assert self.sql is not None
+        self.catch_up()
+        sid = story_id(slug)
+        found = self.sql.fetchall(
+            "SELECT MIN(position) AS first, MAX(position) AS last FROM rm_events "
+            "WHERE story_id = ? AND command_id = ?", (str(sid), command_id))
+        if not found or found[0]["first"] is None:
+            return []
+        rows = self.recorder.select_events(sid, gt=found[0]["first"] - 1,
+                                           lte=found[0]["last"])
+        events = [self.event_of(row) for row in rows]
+        return [e for e in events if e.command_id == command_id]
 
     # -- reading --------------------------------------------------------------
 
