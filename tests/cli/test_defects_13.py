@@ -182,3 +182,44 @@ def test_new_rerun_with_its_command_id_is_quiet_and_a_different_one_refused(sqli
     refused = sqlite_cli("new", "t", "--headline", "Other", "--command-id", "open-t")
     assert refused.exit_code == 1
     assert "command id open-t" in refused.stderr and "headline differs" in refused.stderr
+
+
+# -- reserved names (issue 13, item 3) ---------------------------------------------------------
+
+@pytest.mark.parametrize("slug", ["sources", "source-registry", "registry", "index", "feed",
+                                  "well-known"])
+def test_reserved_names_are_refused_by_new_and_import(story: Cli, slug: str, tmp_path: Path):
+    before = settled_bytes(story.db)
+    refused = story("new", slug, "--headline", "H")
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith(f"Error: slug '{slug}' is reserved (")
+    page = tmp_path / "page.txt"
+    page.write_text("Live\n\nUpdated November 4, 12:21 P.M.\n\nText.\n", encoding="utf-8")
+    imported = story("import", slug, str(page), "--year", "2025")
+    assert imported.exit_code == 1
+    assert f"'{slug}' is reserved" in imported.stderr
+    assert settled_bytes(story.db) == before
+
+
+def _story_named_sources_from_before(db: str) -> None:
+    """A store written before names were reserved may hold a story called `sources`."""
+    from storylog.app.service import StoryApp
+    from storylog.domain.payloads import StoryOpenedPayload
+
+    payload = StoryOpenedPayload.model_validate({"slug": "sources", "headline": "Old"},
+                                                context={"stored": True})
+    app = StoryApp(db)
+    app.open_story(payload, editor="ana")
+    app.close()
+
+
+def test_an_old_story_named_sources_and_the_source_registry_do_not_collide(story: Cli):
+    _story_named_sources_from_before(story.db)
+    story.ok("add", "s", "--text", "x", "--source", "Officer A,kind=anonymous",
+             "--source", "Officer B,kind=anonymous")
+    story.ok("source", "merge", "Officer A", "Officer B", "--reason", "one officer")
+    result = story("verify")
+    assert result.exit_code == 0, result.stderr
+    names = [line.split("\t")[1] for line in result.stdout.splitlines()]
+    assert sorted(names) == ["(internal: sources)", "s", "sources"]
+    assert story.ok("verify", "sources").startswith("ok\tsources\t1 event\t")

@@ -576,4 +576,8 @@ def _label(rows: list[StoredEvent], sid: UUID | str) -> str:
     if not rows or not check_chain(str(sid), rows[:1]).ok:
         return f"story {sid}"  # the first row is tampered: do not trust the name in it
     payload = orjson.loads(rows[0].state)["payload"]
-    return str(payload.get("slug") or payload.get("name") or sid)
+    if payload.get("slug"):
+        return str(payload["slug"])
+    # An internal aggregate (the source registry): in parentheses, which no slug can hold,
+    # so a story named like it (allowed before names were reserved) is never confused.
+    return f"(internal: {payload.get('name') or sid})"
