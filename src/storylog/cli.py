@@ -598,6 +598,9 @@ def source_merge(
 def rebuild(session: Session) -> None:
     """Drop the read models and rebuild them from the events, with a progress bar.
 
+    After a failed `verify`, copy the database aside first: the read models may be the
+    only sign left of deleted events, and a rebuild replaces them.
+
     \b
     Example:
       storylog rebuild

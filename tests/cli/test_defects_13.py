@@ -223,3 +223,24 @@ def test_an_old_story_named_sources_and_the_source_registry_do_not_collide(story
     names = [line.split("\t")[1] for line in result.stdout.splitlines()]
     assert sorted(names) == ["(internal: sources)", "s", "sources"]
     assert story.ok("verify", "sources").startswith("ok\tsources\t1 event\t")
+
+
+# -- 6. advice after a failed verify never destroys evidence ---------------------------------
+
+def test_verify_after_the_last_event_was_deleted_says_to_keep_the_evidence(story: Cli):
+    import sqlite3
+
+    story.ok("add", "s", "--id", "u2", "--text", "the last update")
+    conn = sqlite3.connect(story.db)
+    conn.execute("DELETE FROM stored_events WHERE originator_version = "
+                 "(SELECT MAX(originator_version) FROM stored_events)")
+    conn.commit()
+    conn.close()
+    result = story("verify")
+    assert result.exit_code == 5
+    advice = result.stderr
+    assert "events were deleted" in advice
+    assert "copy the database aside first and keep the copy as evidence" in advice
+    for line in advice.splitlines():  # rebuild is never the first thing it says to do
+        if "rebuild" in line:
+            assert line.index("copy the database aside") < line.index("rebuild")

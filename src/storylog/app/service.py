@@ -353,6 +353,13 @@ def latest_checkpoint(app: StoryApp) -> dict[str, Any] | None:
     return {"seq": rows[0]["seq"], "hash": rows[0]["hash"]} if rows else None
 
 
+# Advice after a failed check must never destroy evidence: a rebuild replaces the copies
+# that may be the only local sign of tampering (a deleted last event leaves every chain
+# valid; only the read models and snapshots still show it).
+KEEP_EVIDENCE = ("copy the database aside first and keep the copy as evidence, then "
+                 "compare it with a backup or an export; run `storylog rebuild` only after that")
+
+
 class Archive:
     """Verifying, exporting and loading whole stories: the store as an archive."""
 
@@ -417,8 +424,8 @@ class Archive:
                     if _comparable(taken.mutate(None)) != _comparable(story):
                         problems.append(
                             f"{_label(rows, sid)}: the snapshot at event "
-                            f"{row.originator_version} does not match the events (altered); "
-                            "run `storylog rebuild` to replace it")
+                            f"{row.originator_version} does not match the events (the "
+                            f"snapshot or the events were altered); {KEEP_EVIDENCE}")
         return problems
 
     def read_model_problems(self) -> list[str]:
@@ -448,12 +455,13 @@ class Archive:
                         ours = _dump(self.app, table)
                     except UnicodeDecodeError:  # a damaged schema: names not UTF-8
                         problems.append(f"the read model {table} is unreadable (damaged); "
-                                        "run `storylog rebuild`")
+                                        f"{KEEP_EVIDENCE}")
                         continue
                     if ours != _dump(scratch, table):
                         problems.append(
-                            f"the read model {table} does not match the events (altered); "
-                            "run `storylog rebuild`")
+                            f"the read model {table} does not match the events (it was "
+                            f"altered, or events were deleted and it is the only trace of "
+                            f"them); {KEEP_EVIDENCE}")
                 return problems
             finally:
                 scratch.close()
