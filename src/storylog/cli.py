@@ -141,6 +141,8 @@ def media_options(f: Any) -> Any:
             click.option("--credit", metavar="TEXT", help="The picture's credit."),
             click.option("--link", metavar="URL", help="A link or map, http(s) only."),
             click.option("--link-label", metavar="TEXT", help="The link's label."),
+            click.option("--link-caption", metavar="TEXT",
+                         help="What the link shows, said in a sentence (a map's caption)."),
         ]
     ):
         f = option(f)
@@ -149,14 +151,40 @@ def media_options(f: Any) -> Any:
 
 def media_of(
     picture: str | None, picture_url: str | None, credit: str | None,
-    link: str | None, link_label: str | None,
+    link: str | None, link_label: str | None, link_caption: str | None,
 ) -> list[dict[str, Any]] | None:
     media: list[dict[str, Any]] = []
     if picture or picture_url:
         media.append({"type": "picture", "caption": picture, "url": picture_url, "credit": credit})
     if link:
-        media.append({"type": "link", "url": link, "label": link_label})
+        media.append({"type": "link", "url": link, "label": link_label, "caption": link_caption})
     return media or None
+
+
+def warn_if_ambiguous(app: Any, slug: str, stamp: str | None) -> None:
+    """A stamp the clocks passed twice (autumn) is kept as written; say which it means."""
+    if stamp:
+        from storylog.domain.values import parse_stamp, stamp_problem
+
+        problem = stamp_problem(parse_stamp(stamp), app.story(slug).tz)
+        if problem and problem[0] == "ambiguous":
+            say(f"warning: {problem[1]}")
+
+
+def merged_media(current: list[dict[str, Any]],
+                 given: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    """An edit's media: a picture or link given replaces the update's item of that type,
+    keeping what the editor did not restate (an imported link's caption, a picture's
+    credit); items of the other type stay as they are."""
+    if not given:
+        return None
+    merged = []
+    for item in current:
+        new = next((g for g in given if g["type"] == item["type"]), None)
+        merged.append(item if new is None else
+                      {**item, **{k: v for k, v in new.items() if v is not None}})
+    merged += [g for g in given if all(m["type"] != g["type"] for m in current)]
+    return merged
 
 
 @cli.command()
@@ -276,6 +304,7 @@ def add(
         sources=[parse_source(s) for s in sources], status=status, key_event=key_event,
         media=media_of(**media), editor=editor, command_id=command_id,
     )
+    warn_if_ambiguous(app, slug, stamp)
     click.echo(new_id)
 
 
@@ -316,9 +345,10 @@ def edit(
 
     app = session.writer()
     body = read_text(text)
-    media_list = media_of(**media)
-    nothing_else = not (sources or status or stamp or key_event is not None or media_list)
     update = app.story(slug).update(update_id)
+    media_now = [m.model_dump() for m in update.content.media] if update.content else []
+    media_list = merged_media(media_now, media_of(**media))
+    nothing_else = not (sources or status or stamp or key_event is not None or media_list)
     # The edit is based on the revision the editor saw, even if $EDITOR stays open a while.
     revision = revision if revision is not None else update.revision
     if body is None and nothing_else:
@@ -330,6 +360,7 @@ def edit(
         stamp=stamp, key_event=key_event, media=media_list, base_revision=revision,
         override=override, editor=editor, command_id=command_id,
     )
+    warn_if_ambiguous(app, slug, stamp)
     click.echo(revision)
 
 

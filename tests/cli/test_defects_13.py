@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -244,3 +245,69 @@ def test_verify_after_the_last_event_was_deleted_says_to_keep_the_evidence(story
     for line in advice.splitlines():  # rebuild is never the first thing it says to do
         if "rebuild" in line:
             assert line.index("copy the database aside") < line.index("rebuild")
+
+
+# -- 7: daylight-saving gaps and doubled hours ----------------------------------------------
+
+@pytest.fixture
+def kyiv(sqlite_cli: Cli) -> Cli:
+    sqlite_cli.ok("new", "k", "--headline", "Kyiv", "--tz", "Europe/Kyiv")
+    sqlite_cli.ok("add", "k", "--id", "u1", "--stamp", "2025-03-30 02:30", "--text", "Before.")
+    return sqlite_cli
+
+
+def test_a_stamp_in_the_spring_gap_is_refused_naming_it(kyiv: Cli):
+    before = settled_bytes(kyiv.db)
+    for args in (["add", "k", "--stamp", "2025-03-30 03:30", "--text", "x"],
+                 ["edit", "k", "u1", "--kind", "update", "--reason", "r",
+                  "--stamp", "2025-03-30 03:00"]):
+        result = kyiv(*args)
+        assert result.exit_code == 1, result.stderr
+        assert "does not exist in Europe/Kyiv" in result.stderr
+        assert "2025-03-30 03:" in result.stderr
+    assert settled_bytes(kyiv.db) == before
+
+
+def test_a_stamp_in_the_autumn_doubled_hour_is_kept_and_flagged(kyiv: Cli):
+    result = kyiv("add", "k", "--id", "u2", "--stamp", "2025-10-26 03:30", "--text", "x")
+    assert result.exit_code == 0, result.stderr
+    assert "happens twice in Europe/Kyiv" in result.stderr
+    assert "EEST" in result.stderr
+    quiet = kyiv("add", "k", "--id", "u3", "--stamp", "2025-10-26 05:30", "--text", "y")
+    assert "warning" not in quiet.stderr
+
+
+# -- 9: timeline cells are never cut ------------------------------------------------------
+
+def test_a_long_timeline_cell_is_shown_whole(sqlite_cli: Cli):
+    sqlite_cli.ok("new", "t", "--headline", "T")
+    words = " ".join(f"word{n}" for n in range(200)) + " THE-END"
+    sqlite_cli.ok("add", "t", "--text", words, "--source", "Bild")
+    sqlite_cli.ok("add", "t", "--text", "short", "--source", "Reuters")
+    out = sqlite_cli.ok("timeline", "Bild", "Reuters", env={"COLUMNS": "80"})
+    assert "THE-END" in out
+
+
+# -- 10: link captions kept on edit and shown everywhere -------------------------------------
+
+def test_editing_a_link_keeps_its_caption_and_every_view_shows_it(sqlite_cli: Cli, tmp_path):
+    sqlite_cli.ok("new", "m", "--headline", "Maps")
+    sqlite_cli.ok("add", "m", "--id", "u1", "--text", "The front moved.",
+                  "--link", "https://example.org/map", "--link-label", "Deep State Map",
+                  "--link-caption", "Occupation of Pokrovsk on the Deep State map.",
+                  "--picture", "A destroyed gas station.", "--credit", "Privat")
+    sqlite_cli.ok("edit", "m", "u1", "--kind", "update", "--reason", "new address",
+                  "--link", "https://example.org/map2", "--link-label", "Deep State map")
+    media = json.loads(sqlite_cli.ok("show", "m", "--json"))["updates"][0]["media"]
+    link = next(m for m in media if m["type"] == "link")
+    assert link == {"type": "link", "url": "https://example.org/map2",
+                    "label": "Deep State map",
+                    "caption": "Occupation of Pokrovsk on the Deep State map."}
+    assert any(m["type"] == "picture" and m["credit"] == "Privat" for m in media)
+    sqlite_cli.ok("publish", "m")
+    for out in (sqlite_cli.ok("show", "m"), sqlite_cli.ok("show", "m", "--format", "markdown")):
+        assert "Occupation of Pokrovsk on the Deep State map." in out
+    site = tmp_path / "site"
+    sqlite_cli.ok("export", "m", str(site))
+    pages = "".join(p.read_text() for p in site.rglob("*.html"))
+    assert "Occupation of Pokrovsk on the Deep State map." in pages

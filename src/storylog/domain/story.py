@@ -29,7 +29,13 @@ from storylog.domain.payloads import (
     UpdateTakenDownPayload,
     VersionPublishedPayload,
 )
-from storylog.domain.values import ChangeKind, ContentChange, Status, UpdateContent
+from storylog.domain.values import (
+    ChangeKind,
+    ContentChange,
+    Status,
+    UpdateContent,
+    stamp_problem,
+)
 from storylog.errors import Conflict, NotFound, RefusedInput
 
 STORY_NAMESPACE = uuid.UUID("5b0f3c1e-8a4e-4f4e-9d56-3f1d2a7c9e10")
@@ -305,6 +311,7 @@ class Story(Aggregate):
                 f"update id {payload.update_id!r} is already used in {self.slug}; "
                 "choose another --id or leave it out"
             )
+        self._refuse_missing_time(payload.stamp)
         self.trigger_event(
             self.UpdateAdded, editor=editor, command_id=command_id, payload=payload
         )
@@ -313,6 +320,8 @@ class Story(Aggregate):
         self, payload: UpdateEditedPayload, *, editor: str, command_id: str
     ) -> None:
         update = self._based_on(payload.update_id, payload.base_revision, "edit")
+        if payload.stamp is not None:
+            self._refuse_missing_time(payload.stamp)
         if not self._edit_changes_something(update, payload):
             raise RefusedInput(
                 f"the edit to {payload.update_id} changes nothing; "
@@ -330,6 +339,11 @@ class Story(Aggregate):
             self.UpdateEdited, editor=editor, command_id=command_id,
             payload=payload.model_copy(update={"flags": flags}),
         )
+
+    def _refuse_missing_time(self, stamp: str) -> None:
+        problem = stamp_problem(stamp, self.tz)
+        if problem and problem[0] == "gap":
+            raise RefusedInput(problem[1])
 
     def takedown_update(
         self, payload: UpdateTakenDownPayload, *, editor: str, command_id: str
