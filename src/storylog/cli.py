@@ -23,7 +23,7 @@ from storylog.cli_support import (
     stop_on_signals,
     text_from_editor,
 )
-from storylog.render.terminal import safe_data, safe_text
+from storylog.render.terminal import counted, safe_data, safe_text
 
 EPILOG = """\b
 Exit codes: 0 ok, 1 refused input (nothing written), 2 usage,
@@ -35,10 +35,46 @@ STATUSES = ["unverified", "verified", "disputed", "denied", "false"]
 KINDS = ["copy-edit", "update", "clarification", "correction", "editors-note"]
 
 
-@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+def _global_after_command(ctx: click.Context, param: click.Parameter,
+                          value: str | None) -> None:
+    """``storylog show s --db x.db`` means the same as ``storylog --db x.db show s``
+    (and so for ``--keys``)."""
+    if value is None or param.name is None:
+        return
+    root = ctx.find_root()
+    given = root.get_parameter_source(param.name) is click.core.ParameterSource.COMMANDLINE
+    session = ctx.find_object(Session)
+    assert session is not None
+    now = getattr(session, param.name)
+    if given and now != value:
+        raise click.UsageError(f"--{param.name} is given twice ({now} and {value}); give it "
+                               "once")
+    setattr(session, param.name, value)
+
+
+class GlobalOptionsGroup(click.Group):
+    """A group whose global options (``--db``, ``--keys``) are accepted after any
+    subcommand too."""
+
+    group_class = type  # subgroups are of this class as well
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        if not isinstance(cmd, click.Group):
+            for option in ("db", "keys"):
+                if not any(p.name == option for p in cmd.params):
+                    cmd.params.append(click.Option(
+                        [f"--{option}"], metavar="DB", expose_value=False,
+                        callback=_global_after_command, hidden=True,
+                        help="Also accepted before the command."))
+        super().add_command(cmd, name)
+
+
+@click.group(cls=GlobalOptionsGroup, epilog=EPILOG,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db", envvar="STORYLOG_DB", default="storylog.db", show_default=True,
-    help="SQLite file, or a postgresql:// URL. Env: STORYLOG_DB.",
+    help="SQLite file, or a postgresql:// URL; before or after the command. "
+         "Env: STORYLOG_DB.",
 )
 @click.option(
     "--keys", envvar="STORYLOG_KEYS", default=None, metavar="DB",
@@ -57,6 +93,7 @@ def cli(ctx: click.Context, db: str, keys: str | None) -> None:
       storylog publish pokrovsk-live
     """
     ctx.obj = Session(db, keys)
+    ctx.call_on_close(ctx.obj.close)
 
 
 @cli.result_callback()
@@ -117,6 +154,8 @@ def media_options(f: Any) -> Any:
             click.option("--credit", metavar="TEXT", help="The picture's credit."),
             click.option("--link", metavar="URL", help="A link or map, http(s) only."),
             click.option("--link-label", metavar="TEXT", help="The link's label."),
+            click.option("--link-caption", metavar="TEXT",
+                         help="What the link shows, said in a sentence (a map's caption)."),
         ]
     ):
         f = option(f)
@@ -125,14 +164,40 @@ def media_options(f: Any) -> Any:
 
 def media_of(
     picture: str | None, picture_url: str | None, credit: str | None,
-    link: str | None, link_label: str | None,
+    link: str | None, link_label: str | None, link_caption: str | None,
 ) -> list[dict[str, Any]] | None:
     media: list[dict[str, Any]] = []
     if picture or picture_url:
         media.append({"type": "picture", "caption": picture, "url": picture_url, "credit": credit})
     if link:
-        media.append({"type": "link", "url": link, "label": link_label})
+        media.append({"type": "link", "url": link, "label": link_label, "caption": link_caption})
     return media or None
+
+
+def warn_if_ambiguous(app: Any, slug: str, stamp: str | None) -> None:
+    """A stamp the clocks passed twice (autumn) is kept as written; say which it means."""
+    if stamp:
+        from storylog.domain.values import parse_stamp, stamp_problem
+
+        problem = stamp_problem(parse_stamp(stamp), app.story(slug).tz)
+        if problem and problem[0] == "ambiguous":
+            say(f"warning: {problem[1]}")
+
+
+def merged_media(current: list[dict[str, Any]],
+                 given: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    """An edit's media: a picture or link given replaces the update's item of that type,
+    keeping what the editor did not restate (an imported link's caption, a picture's
+    credit); items of the other type stay as they are."""
+    if not given:
+        return None
+    merged = []
+    for item in current:
+        new = next((g for g in given if g["type"] == item["type"]), None)
+        merged.append(item if new is None else
+                      {**item, **{k: v for k, v in new.items() if v is not None}})
+    merged += [g for g in given if all(m["type"] != g["type"] for m in current)]
+    return merged
 
 
 @cli.command()
@@ -213,7 +278,7 @@ def import_page(
 
     run_import(session, slug, file, year=year, tz=tz, headline=headline, gazetteer=gazetteer,
                day_first=day_first, kind=kind, note=note, dry_run=dry_run, as_json=as_json,
-               editor=editor)
+               editor=editor, command_id=command_id)
 
 
 @cli.command()
@@ -252,6 +317,7 @@ def add(
         sources=[parse_source(s) for s in sources], status=status, key_event=key_event,
         media=media_of(**media), editor=editor, command_id=command_id,
     )
+    warn_if_ambiguous(app, slug, stamp)
     click.echo(new_id)
 
 
@@ -292,9 +358,10 @@ def edit(
 
     app = session.writer()
     body = read_text(text)
-    media_list = media_of(**media)
-    nothing_else = not (sources or status or stamp or key_event is not None or media_list)
     update = app.story(slug).update(update_id)
+    media_now = [m.model_dump() for m in update.content.media] if update.content else []
+    media_list = merged_media(media_now, media_of(**media))
+    nothing_else = not (sources or status or stamp or key_event is not None or media_list)
     # The edit is based on the revision the editor saw, even if $EDITOR stays open a while.
     revision = revision if revision is not None else update.revision
     if body is None and nothing_else:
@@ -306,6 +373,7 @@ def edit(
         stamp=stamp, key_event=key_event, media=media_list, base_revision=revision,
         override=override, editor=editor, command_id=command_id,
     )
+    warn_if_ambiguous(app, slug, stamp)
     click.echo(revision)
 
 
@@ -528,8 +596,8 @@ def sources(session: Session, as_json: bool) -> None:
         return
     for s in safe_data(listed):
         aliases = f"\taka {', '.join(s['aliases'])}" if s["aliases"] else ""
-        click.echo(f"{s['name']}\t{s['kind']}\t{s['updates']} updates\t"
-                   f"{s['stories']} stories{aliases}")
+        click.echo(f"{s['name']}\t{s['kind']}\t{counted(s['updates'], 'update')}\t"
+                   f"{counted(s['stories'], 'story', 'stories')}{aliases}")
 
 
 @cli.group()
@@ -574,6 +642,9 @@ def source_merge(
 def rebuild(session: Session) -> None:
     """Drop the read models and rebuild them from the events, with a progress bar.
 
+    After a failed `verify`, copy the database aside first: the read models may be the
+    only sign left of deleted events, and a rebuild replaces them.
+
     \b
     Example:
       storylog rebuild
@@ -583,7 +654,7 @@ def rebuild(session: Session) -> None:
     with click.progressbar(length=total, label="rebuilding read models", file=sys.stderr,
                            show_pos=True) as bar:
         applied = app.rebuild(progress=bar.update)
-    say(f"rebuilt from {applied} events")
+    say(f"rebuilt from {counted(applied, 'event')}")
 
 
 @cli.command()
@@ -604,7 +675,7 @@ def project(session: Session, follow: bool, interval: float) -> None:
     from storylog.projections.follow import follow as follow_log
 
     app = session.app()
-    say(f"applied {app.catch_up()} events")
+    say(f"applied {counted(app.catch_up(), 'event')}")
     if follow:
         stop_on_signals()
         follow_log(app, interval)
@@ -650,7 +721,7 @@ def stories(session: Session, as_json: bool) -> None:
         return
     for s in safe_data(summaries):
         click.echo(
-            f"{s['slug']}\t{s['updates']} updates\t{s['published_versions']} published\t"
+            f"{s['slug']}\t{counted(s['updates'], 'update')}\t{s['published_versions']} published\t"
             f"{s['headline']}"
         )
 
@@ -716,7 +787,7 @@ def editor_contributions(session: Session, name: str, as_json: bool) -> None:
         flags = f"  STEALTH: {','.join(e['stealth_flags'])}" if e["stealth_flags"] else ""
         click.echo(f"{e['at'][:19]}\t{e['story']}#{e['position']}\t{e['event']} "
                    f"{detail}{flags}")
-    say(f"{len(result['contributions'])} contributions by {name}")
+    say(f"{counted(len(result['contributions']), 'contribution')} by {name}")
 
 
 @cli.command()
@@ -823,12 +894,13 @@ def verify(
     else:
         for r in reports:
             if r.ok:
-                click.echo(safe_text(f"ok\t{r.story}\t{r.events} events\thead {r.head}"))
+                click.echo(safe_text(f"ok\t{r.story}\t{counted(r.events, 'event')}\t"
+                                     f"head {r.head}"))
     if problems:
         for problem in problems[1:]:
             say(f"also: {problem}")
         raise VerificationFailed(problems[0] or "verification failed")
-    say(f"{len(reports)} chains verified"
+    say(f"{counted(len(reports), 'chain')} verified"
         + (f" against {checkpoints}" if checkpoints is not None else ""))
 
 
@@ -889,7 +961,8 @@ def checkpoint(session: Session, key_path: Path, log_path: Path, as_json: bool) 
         echo_json(line)
     else:
         click.echo(body["root"])
-    say(f"checkpoint {body['seq']} signs {len(body['chains'])} chains; appended to {log_path}")
+    say(f"checkpoint {body['seq']} signs {counted(len(body['chains']), 'chain')}; "
+        f"appended to {log_path}")
 
 
 @cli.command()
@@ -959,7 +1032,7 @@ def load(session: Session, file: Any, as_json: bool) -> None:
     if as_json:
         echo_json(loaded)
     for story, count in loaded.items():
-        say(f"loaded {story}: {count} events")
+        say(f"loaded {story}: {counted(count, 'event')}")
 
 
 # -- backups that respect erasure: keys apart, backups, restore, the erasure report --

@@ -46,6 +46,9 @@ class Session:
         self.keys = keys or None  # None: the keys are inside the events database
         self._app: StoryApp | None = None
         self.wrote = False
+        self.succeeded = False
+        self.created: Path | None = None  # the SQLite file this command created
+        self.keep_created = True  # False: a dry run, which must leave no file behind
 
     def views(self) -> Views:
         """The read side, brought up to date. A SQLite store whose read models are
@@ -69,6 +72,7 @@ class Session:
 
     def after_command(self) -> None:
         """Keep the read models current after a write, so reads need not write."""
+        self.succeeded = True
         if self._app is not None and self.wrote:
             try:
                 self._app.catch_up()
@@ -87,8 +91,45 @@ class Session:
                 )
             from storylog.app.service import StoryApp
 
+            path = Path(self.db).expanduser()
+            if create and not is_postgres(self.db) and not path.exists():
+                self.created = path
             self._app = StoryApp(self.db, keys=self.keys)
         return self._app
+
+    def close(self) -> None:
+        """Close the store. A SQLite file this command created is removed again if the
+        command failed (or was a dry run) before any event was written: a refused
+        first command leaves nothing behind."""
+        if self._app is not None:
+            self._app.close()
+            self._app = None
+        if self.created is not None and not (self.succeeded and self.keep_created):
+            remove_if_empty(self.created)
+
+
+def remove_if_empty(path: Path) -> None:
+    """Delete a SQLite store that holds no event, with its WAL and shared-memory files.
+    The check and the unlink happen under an exclusive lock, so a writer that got in
+    meanwhile keeps its store."""
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=5)
+    except sqlite3.Error:
+        return
+    try:
+        conn.execute("BEGIN EXCLUSIVE")
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        if "stored_events" in tables and conn.execute(
+                "SELECT 1 FROM stored_events LIMIT 1").fetchone():
+            return
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+    except sqlite3.Error:
+        return
+    finally:
+        conn.close()
 
 
 def color_wanted() -> bool:
@@ -260,6 +301,8 @@ def validation_message(error: Any) -> str:
     message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
     fields = [str(p) for p in first.get("loc", ()) if isinstance(p, str)]
     field = next((OPTION_OF_FIELD[f] for f in reversed(fields) if f in OPTION_OF_FIELD), None)
+    if field and message.startswith("must "):  # a rule that names no field: name it
+        return f"{field} {message}"
     if field and field not in message and first.get("type") != "value_error":
         return f"{field}: {message}"
     return message

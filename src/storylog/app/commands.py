@@ -11,15 +11,32 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from storylog.app.rerun import different_change, same_as_before
 from storylog.app.service import StoryApp
 from storylog.domain.payloads import (
     StoryDetailsChangedPayload,
     UpdateAddedPayload,
     UpdateEditedPayload,
     UpdateRetractedPayload,
+    VersionPublishedPayload,
 )
 from storylog.domain.story import Story
 from storylog.domain.values import ChangeKind, ContentChange, Status, UpdateContent
+
+
+def _same_as_before(app: StoryApp, slug: str, cid: str, kind: type, payload: Any,
+                    ignore: set[str] | None = None) -> None:
+    """A re-run of ``cid`` must ask for the change it made then (see ``app.rerun``)."""
+    same_as_before(slug, cid, app.recorded(slug, cid), kind, payload, ignore=ignore or ())
+
+
+def _same_update(app: StoryApp, slug: str, cid: str, done: tuple[str, int] | None,
+                 update_id: str) -> None:
+    """A re-run of ``cid`` must be about the update it changed then."""
+    if done is not None and done[0] != update_id:
+        earlier = app.recorded(slug, cid)
+        raise different_change(slug, cid, earlier[0].originator_version if earlier else 0,
+                               f"it changed {done[0] or 'the story'}, not {update_id}")
 
 
 def now_stamp(story: Story) -> str:
@@ -38,12 +55,17 @@ def add_update(
 
     def add(story: Story, cid: str) -> str:
         done = story.done_by(cid)
-        if done is not None:
-            return done[0]
         payload = UpdateAddedPayload(
-            update_id=update_id or story.next_update_id(), stamp=stamp or now_stamp(story),
-            status=Status(status), key_event=key_event, content=content,
+            update_id=update_id or (done[0] if done and done[0] else story.next_update_id()),
+            stamp=stamp or now_stamp(story), status=Status(status), key_event=key_event,
+            content=content,
         )
+        if done is not None:
+            erased = done[0] in story.updates and story.updates[done[0]].content is None
+            ignore = {"stamp"} if stamp is None else set()
+            _same_as_before(app, slug, cid, Story.UpdateAdded, payload,
+                            ignore | ({"content"} if erased else set()))
+            return done[0]
         story.add_update(payload, editor=editor, command_id=cid)
         return payload.update_id
 
@@ -65,8 +87,7 @@ def edit_update(
 
     def edit(story: Story, cid: str) -> int:
         done = story.done_by(cid)
-        if done is not None:
-            return done[1]
+        _same_update(app, slug, cid, done, update_id)
         # Based on what the editor saw: the revision given, or the first one loaded.
         seen.append(story.update(update_id).revision)
         payload = UpdateEditedPayload(
@@ -75,6 +96,12 @@ def edit_update(
             key_event=key_event, override=override,
             content=None if change.is_empty() else change,
         )
+        if done is not None:
+            erased = story.updates[update_id].content is None
+            # The base revision is what the editor saw, not part of the change asked.
+            _same_as_before(app, slug, cid, Story.UpdateEdited, payload,
+                            {"flags", "base_revision"} | ({"content"} if erased else set()))
+            return done[1]
         story.edit_update(payload, editor=editor, command_id=cid)
         return story.updates[update_id].revision
 
@@ -89,13 +116,15 @@ def retract_update(
 
     def retract(story: Story, cid: str) -> int:
         done = story.done_by(cid)
-        if done is not None:
-            return done[1]
+        _same_update(app, slug, cid, done, update_id)
         seen.append(story.update(update_id).revision)
         payload = UpdateRetractedPayload(
             update_id=update_id, base_revision=base_revision or seen[0],
             reason=reason, note=note,
         )
+        if done is not None:
+            _same_as_before(app, slug, cid, Story.UpdateRetracted, payload, {"base_revision"})
+            return done[1]
         story.retract_update(payload, editor=editor, command_id=cid)
         return story.updates[update_id].revision
 
@@ -109,6 +138,8 @@ def change_details(
     def change(story: Story, cid: str) -> None:
         if story.done_by(cid) is None:
             story.change_details(payload, editor=editor, command_id=cid)
+        else:
+            _same_as_before(app, slug, cid, Story.DetailsChanged, payload)
 
     app.change(slug, editor, change, command_id)
 
@@ -127,6 +158,9 @@ def publish(
     def publish(story: Story, cid: str) -> int:
         done = story.done_by(cid)
         if done is not None:
+            asked = VersionPublishedPayload(version=done[1], head="0" * 64, note=note)
+            _same_as_before(app, slug, cid, Story.VersionPublished, asked,
+                            {"version", "head", "checkpoint"})
             return done[1]
         seen.append(story.version)  # the editor published what they saw first
         return story.publish(
@@ -183,6 +217,7 @@ def takedown_update(
 
     def takedown(story: Story, cid: str) -> bool:
         if story.done_by(cid) is not None:
+            _same_as_before(app, slug, cid, Story.UpdateTakenDown, payload)
             return chosen.erases
         story.takedown_update(payload, editor=editor, command_id=cid)
         return chosen.erases
@@ -204,5 +239,7 @@ def review(
     def sign_off(story: Story, cid: str) -> None:
         if story.done_by(cid) is None:
             story.review(payload, editor=editor, command_id=cid)
+        else:
+            _same_as_before(app, slug, cid, Story.CorrectionReviewed, payload)
 
     app.change(slug, editor, sign_off, command_id)

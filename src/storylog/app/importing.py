@@ -19,6 +19,7 @@ from typing import Any
 
 from eventsourcing.persistence import IntegrityError
 
+from storylog.app.rerun import different_change
 from storylog.app.service import StoryApp
 from storylog.domain.payloads import (
     StoryDetailsChangedPayload,
@@ -42,6 +43,7 @@ class ImportPlan:
     page: ParsedPage
     alignment: Alignment | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
+    replayed: tuple[int, int] | None = None  # a re-run: the events its command id wrote
 
     def summary(self) -> dict[str, Any]:
         count = {k: sum(1 for e in self.events if e["event"] == k)
@@ -60,6 +62,7 @@ class ImportPlan:
                           for p in uncertain],
             "unplaced": [{"line": n, "text": t} for n, t in self.page.unplaced],
             "warnings": list(self.page.warnings),
+            "replayed": list(self.replayed) if self.replayed else None,
             "events": self.events,
         }
 
@@ -67,14 +70,23 @@ class ImportPlan:
 def plan_and_apply(
     app: StoryApp, slug: str, page: ParsedPage, *, tz: str, headline: str | None,
     kind: str, note: str | None, editor: str, dry_run: bool,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None, command_id: str = "",
 ) -> ImportPlan:
-    """Plan the events for ``page`` and (unless ``dry_run``) save them in one go."""
+    """Plan the events for ``page`` and (unless ``dry_run``) save them in one go.
+
+    With a ``command_id`` that already imported into this story, nothing is written:
+    the page is planned again against the story as it was before that import, and
+    must give exactly the events the import wrote then, or it is refused."""
     if not editor.strip():
         raise RefusedInput("who is importing? give --editor NAME or set STORYLOG_EDITOR")
+    options: dict[str, Any] = {"tz": tz, "headline": headline, "kind": kind, "note": note,
+                               "editor": editor, "command_id": command_id}
+    earlier = app.recorded(slug, command_id)
+    if earlier:
+        return _replayed(app, slug, page, earlier, options)
     for _ in range(20):
-        plan, story = _plan(app, slug, page, tz=tz, headline=headline, kind=kind, note=note,
-                            editor=editor, progress=progress)
+        current = app.story(slug) if app.exists(slug) else None
+        plan, story = _plan(current, slug, page, progress=progress, **options)
         if dry_run or story is None or not story.pending_events:
             return plan
         try:
@@ -85,12 +97,31 @@ def plan_and_apply(
     raise Conflict(f"{slug} is changing too fast to import into; try again")
 
 
+def _replayed(app: StoryApp, slug: str, page: ParsedPage, earlier: list[Story.Event],
+              options: dict[str, Any]) -> ImportPlan:
+    first, last = earlier[0].originator_version, earlier[-1].originator_version
+    before = app.story(slug, first - 1) if first > 1 else None
+    plan, story = _plan(before, slug, page, progress=None, **options)
+    planned = story.pending_events if story is not None else []
+    if _comparable(planned) != _comparable(earlier):
+        raise different_change(
+            slug, options["command_id"], first,
+            "this page or these options give other events than that import wrote")
+    plan.replayed = (first, last)
+    return plan
+
+
+def _comparable(events: Any) -> list[tuple[str, Any]]:
+    return [(type(e).__name__, e.payload.model_dump(mode="json")) for e in events]
+
+
 def _plan(
-    app: StoryApp, slug: str, page: ParsedPage, *, tz: str, headline: str | None,
-    kind: str, note: str | None, editor: str, progress: Callable[[int], None] | None,
+    current: Story | None, slug: str, page: ParsedPage, *, tz: str, headline: str | None,
+    kind: str, note: str | None, editor: str, command_id: str,
+    progress: Callable[[int], None] | None,
 ) -> tuple[ImportPlan, Story | None]:
-    who = {"editor": editor, "command_id": ""}
-    if not app.exists(slug):
+    who = {"editor": editor, "command_id": command_id}
+    if current is None:
         title = headline or page.headline or slug.replace("-", " ").capitalize()
         story = Story.open(StoryOpenedPayload(slug=slug, headline=title,
                                               standfirst=page.standfirst, tz=tz), **who)
@@ -102,16 +133,16 @@ def _plan(
             if progress:
                 progress(1)
         return plan, story
-    story = app.story(slug)
+    story = current
     plan = ImportPlan(slug, False, page)
     if page.standfirst and page.standfirst != story.standfirst:
         story.change_details(StoryDetailsChangedPayload(
             standfirst=page.standfirst, kind=ChangeKind.UPDATE,
             reason="re-import: the page's standfirst changed"), **who)
         plan.events.append({"event": "DetailsChanged", "standfirst": page.standfirst})
-    current = [_as_parsed(story, uid) for uid in story.order
+    showing = [_as_parsed(story, uid) for uid in story.order
                if story.updates[uid].retracted is None and story.updates[uid].taken_down is None]
-    plan.alignment = align([u for u in current if u is not None], page.updates)
+    plan.alignment = align([u for u in showing if u is not None], page.updates)
     for pair in plan.alignment.changed:
         _edit(story, plan, pair, kind, note, who)
         if progress:

@@ -215,6 +215,12 @@ class StoryApp(Application[UUID]):
     ) -> Story:
         _check_editor(editor)
         if self.exists(payload.slug):
+            earlier = self.recorded(payload.slug, command_id)
+            if earlier:  # a re-run: it opened this story already, if it was the same
+                from storylog.app.rerun import same_as_before
+
+                same_as_before(payload.slug, command_id, earlier, Story.Opened, payload)
+                return self.story(payload.slug)
             raise RefusedInput(f"story {payload.slug} already exists; choose another slug")
         story = Story.open(payload, editor=editor, command_id=command_id or _new_id())
         try:
@@ -264,6 +270,24 @@ class StoryApp(Application[UUID]):
         if rows:
             raise RefusedInput(f"command {command_id} was already applied to {slug} "
                                f"(event {rows[0]['position']}); it is not written twice")
+
+    def recorded(self, slug: str, command_id: str) -> list[Story.Event]:
+        """The events a command id wrote into a story, in order (several for an import),
+        so that a re-run can be compared with what it did then."""
+        if not command_id or not self.exists(slug):
+            return []
+        assert self.sql is not None
+        self.catch_up()
+        sid = story_id(slug)
+        found = self.sql.fetchall(
+            "SELECT MIN(position) AS first, MAX(position) AS last FROM rm_events "
+            "WHERE story_id = ? AND command_id = ?", (str(sid), command_id))
+        if not found or found[0]["first"] is None:
+            return []
+        rows = self.recorder.select_events(sid, gt=found[0]["first"] - 1,
+                                           lte=found[0]["last"])
+        events = [self.event_of(row) for row in rows]
+        return [e for e in events if e.command_id == command_id]
 
     # -- reading --------------------------------------------------------------
 
@@ -349,6 +373,13 @@ def latest_checkpoint(app: StoryApp) -> dict[str, Any] | None:
     return {"seq": rows[0]["seq"], "hash": rows[0]["hash"]} if rows else None
 
 
+# Advice after a failed check must never destroy evidence: a rebuild replaces the copies
+# that may be the only local sign of tampering (a deleted last event leaves every chain
+# valid; only the read models and snapshots still show it).
+KEEP_EVIDENCE = ("copy the database aside first and keep the copy as evidence, then "
+                 "compare it with a backup or an export; run `storylog rebuild` only after that")
+
+
 class Archive:
     """Verifying, exporting and loading whole stories: the store as an archive."""
 
@@ -413,8 +444,8 @@ class Archive:
                     if _comparable(taken.mutate(None)) != _comparable(story):
                         problems.append(
                             f"{_label(rows, sid)}: the snapshot at event "
-                            f"{row.originator_version} does not match the events (altered); "
-                            "run `storylog rebuild` to replace it")
+                            f"{row.originator_version} does not match the events (the "
+                            f"snapshot or the events were altered); {KEEP_EVIDENCE}")
         return problems
 
     def read_model_problems(self) -> list[str]:
@@ -444,12 +475,13 @@ class Archive:
                         ours = _dump(self.app, table)
                     except UnicodeDecodeError:  # a damaged schema: names not UTF-8
                         problems.append(f"the read model {table} is unreadable (damaged); "
-                                        "run `storylog rebuild`")
+                                        f"{KEEP_EVIDENCE}")
                         continue
                     if ours != _dump(scratch, table):
                         problems.append(
-                            f"the read model {table} does not match the events (altered); "
-                            "run `storylog rebuild`")
+                            f"the read model {table} does not match the events (it was "
+                            f"altered, or events were deleted and it is the only trace of "
+                            f"them); {KEEP_EVIDENCE}")
                 return problems
             finally:
                 scratch.close()
@@ -613,4 +645,8 @@ def _label(rows: list[StoredEvent], sid: UUID | str) -> str:
     if not rows or not check_chain(str(sid), rows[:1]).ok:
         return f"story {sid}"  # the first row is tampered: do not trust the name in it
     payload = orjson.loads(rows[0].state)["payload"]
-    return str(payload.get("slug") or payload.get("name") or sid)
+    if payload.get("slug"):
+        return str(payload["slug"])
+    # An internal aggregate (the source registry): in parentheses, which no slug can hold,
+    # so a story named like it (allowed before names were reserved) is never confused.
+    return f"(internal: {payload.get('name') or sid})"

@@ -30,6 +30,24 @@ from storylog.domain.values import (
     limited,
 )
 
+# Names a story cannot take, and why. Internal aggregates share the stories' id space
+# (``uuid5`` of one namespace) and their reports; the site writes every story of
+# `export --all` into OUTDIR/SLUG/ beside its own folders. Stored rows keep any name they
+# had (an old store may hold a story called `sources`; reports label internal aggregates
+# in parentheses, which no slug can take).
+RESERVED_SLUGS = {
+    "source-registry": "the source registry's id is derived from this name",
+    "sources": "it names the source registry in reports and the sources' pages on a site",
+    "registry": "it is kept for storylog's internal records",
+    "index": "it is the name of a site's front page",
+    "feed": "it is kept for a site's own feed",
+    "static": "it is kept for a site's own files",
+    "assets": "it is kept for a site's own files",
+    "well-known": "it is kept for a site's published keys and checkpoints (.well-known)",
+    "checkpoints": "it is kept for a site's published checkpoints",
+    "keys": "it is kept for a site's published keys",
+}
+
 
 def _slug(value: str, info: ValidationInfo) -> str:
     # Rows stored before full matches were required were held to `re.match` with `$`.
@@ -40,6 +58,9 @@ def _slug(value: str, info: ValidationInfo) -> str:
             f"slug {value!r} must be lower-case letters, digits and hyphens, "
             "like pokrovsk-live"
         )
+    if value in RESERVED_SLUGS and not is_stored(info):
+        raise ValueError(f"slug {value!r} is reserved ({RESERVED_SLUGS[value]}); "
+                         f"choose another, like {value}-live")
     return value
 
 

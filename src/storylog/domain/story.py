@@ -29,7 +29,13 @@ from storylog.domain.payloads import (
     UpdateTakenDownPayload,
     VersionPublishedPayload,
 )
-from storylog.domain.values import ChangeKind, ContentChange, Status, UpdateContent
+from storylog.domain.values import (
+    ChangeKind,
+    ContentChange,
+    Status,
+    UpdateContent,
+    stamp_problem,
+)
 from storylog.errors import Conflict, NotFound, RefusedInput
 
 STORY_NAMESPACE = uuid.UUID("5b0f3c1e-8a4e-4f4e-9d56-3f1d2a7c9e10")
@@ -305,6 +311,7 @@ class Story(Aggregate):
                 f"update id {payload.update_id!r} is already used in {self.slug}; "
                 "choose another --id or leave it out"
             )
+        self._refuse_missing_time(payload.stamp)
         self.trigger_event(
             self.UpdateAdded, editor=editor, command_id=command_id, payload=payload
         )
@@ -313,6 +320,8 @@ class Story(Aggregate):
         self, payload: UpdateEditedPayload, *, editor: str, command_id: str
     ) -> None:
         update = self._based_on(payload.update_id, payload.base_revision, "edit")
+        if payload.stamp is not None:
+            self._refuse_missing_time(payload.stamp)
         if not self._edit_changes_something(update, payload):
             raise RefusedInput(
                 f"the edit to {payload.update_id} changes nothing; "
@@ -330,6 +339,11 @@ class Story(Aggregate):
             self.UpdateEdited, editor=editor, command_id=command_id,
             payload=payload.model_copy(update={"flags": flags}),
         )
+
+    def _refuse_missing_time(self, stamp: str) -> None:
+        problem = stamp_problem(stamp, self.tz)
+        if problem and problem[0] == "gap":
+            raise RefusedInput(problem[1])
 
     def takedown_update(
         self, payload: UpdateTakenDownPayload, *, editor: str, command_id: str
@@ -449,12 +463,12 @@ class Story(Aggregate):
         update = self.update(update_id)
         if update.taken_down is not None:
             raise RefusedInput(
-                f"update {update_id} was taken down on {update.taken_down['at']}; "
+                f"update {update_id} was taken down on {self.local(update.taken_down['at'])}; "
                 f"it cannot be changed ({verb} refused)"
             )
         if update.retracted is not None:
             raise RefusedInput(
-                f"update {update_id} was retracted on {update.retracted['at']}; "
+                f"update {update_id} was retracted on {self.local(update.retracted['at'])}; "
                 f"a retracted update cannot be changed ({verb} refused)"
             )
         if base_revision != update.revision:
@@ -463,10 +477,18 @@ class Story(Aggregate):
                     "taken-down": "took it down"}.get(last.action, f"made a {last.action}")
             raise Conflict(
                 f"update {update_id} is at revision {update.revision}, not "
-                f"{base_revision}: {last.editor} {what} at {last.at}; "
+                f"{base_revision}: {last.editor} {what} on {self.local(last.at)}; "
                 f"look at it again (storylog show {self.slug}) and redo your {verb}"
             )
         return update
+
+    def local(self, recorded_at: str) -> str:
+        """A recorded UTC time as an editor reads it: in the story's zone, to the minute."""
+        from zoneinfo import ZoneInfo
+
+        moment = datetime.fromisoformat(recorded_at).astimezone(ZoneInfo(self.tz))
+        zone = moment.tzname() or self.tz
+        return f"{moment:%Y-%m-%d %H:%M} {zone}" + (f" ({self.tz})" if zone != self.tz else "")
 
     def _moved_on_since(self, base_position: int) -> str:
         return (

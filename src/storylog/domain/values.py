@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -255,3 +255,31 @@ def parse_stamp(text: str) -> str:
 
 
 Stamp = Annotated[str, AfterValidator(parse_stamp)]
+
+
+def stamp_problem(stamp: str, tz: str) -> tuple[str, str] | None:
+    """Is a stamp's wall time missing or doubled in the story's zone? ``("gap", why)``
+    when the clocks skipped it (no such moment: refused), ``("ambiguous", why)`` when
+    they passed it twice (read as the first, summer time: the editor is told)."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(tz)
+    wall = datetime.fromisoformat(stamp)
+    first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
+    shown = wall.strftime("%Y-%m-%d %H:%M")
+    if first.utcoffset() == second.utcoffset():
+        return None
+    from datetime import UTC
+
+    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall:
+        return ("gap", f"stamp {shown} does not exist in {tz}: the clocks went forward past "
+                       "it; give the time readers saw, before or after the change")
+    return ("ambiguous", f"stamp {shown} happens twice in {tz} (the clocks went back); it "
+                         f"is read as the first, {first.tzname()} (UTC{_offset(first)}), "
+                         "not the second")
+
+
+def _offset(moment: datetime) -> str:
+    minutes = int((moment.utcoffset() or timedelta(0)).total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"

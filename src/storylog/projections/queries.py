@@ -284,6 +284,8 @@ class Views:
             query += " AND update_id = ?"
             params.append(update_id)
         entries = [_log_entry(r) for r in self.sql.fetchall(query + " ORDER BY position", params)]
+        if update_id is not None and not entries:
+            raise NotFound(f"{slug} has no update {update_id!r}; see `storylog show {slug}`")
         if patch:
             from storylog.projections.diff import revision_changes
 

@@ -6,6 +6,8 @@ import csv
 import io
 from typing import Any
 
+from storylog.render.terminal import counted
+
 COLUMNS = ["story", "update", "revision", "kind", "editor", "at", "hours_after_publication",
            "first_published_version", "public_told", "note_published_in", "reason", "note",
            "stealth_flags", "override", "reviewed_by"]
@@ -58,6 +60,6 @@ def corrections_text(result: dict[str, Any]) -> str:
     t = result["totals"]
     kinds = ", ".join(f"{k} {n}" for k, n in t["by_kind"].items()) or "none"
     stories = ", ".join(f"{k} {n}" for k, n in t["by_story"].items()) or "none"
-    lines += ["", f"total {t['changes']} changes: {kinds}", f"by story: {stories}",
+    lines += ["", f"total {counted(t['changes'], 'change')}: {kinds}", f"by story: {stories}",
               f"stealth edits: {t['stealth']}; waiting for review: {t['unreviewed']}"]
     return "\n".join(lines) + "\n"

@@ -35,9 +35,10 @@ def media_text(media: dict[str, Any]) -> str:
         caption = media.get("caption") or "Picture"
         credit = f" (credit: {media['credit']})" if media.get("credit") else ""
         return f"Picture: {caption}{credit}"
+    caption = f" ({media['caption']})" if media.get("caption") else ""
     if not media.get("url"):
-        return f"Link: {media['label']}"
-    return f"Link: {media.get('label') or media['url']} <{media['url']}>"
+        return f"Link: {media['label']}{caption}"
+    return f"Link: {media.get('label') or media['url']} <{media['url']}>{caption}"
 
 
 def takedown_notice(update: dict[str, Any]) -> str:
@@ -88,9 +89,10 @@ def media_markdown(media: dict[str, Any]) -> str:
         credit = f" (credit: {md.line(media['credit'])})" if media.get("credit") else ""
         return f"Picture: {caption}{credit}"
     label = md.line(media.get("label") or "")
+    caption = f" ({md.inline(media['caption'])})" if media.get("caption") else ""
     if not media.get("url"):
-        return f"Link: {label}"
-    return f"Link: {label or md.inline(media['url'])} {md.url(media['url'])}"
+        return f"Link: {label}{caption}"
+    return f"Link: {label or md.inline(media['url'])} {md.url(media['url'])}{caption}"
 
 
 def to_markdown(view: dict[str, Any]) -> str:

@@ -40,3 +40,8 @@ def safe_data(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [safe_data(item) for item in value]
     return value
+
+
+def counted(number: int, word: str, plural: str | None = None) -> str:
+    """``1 update``, ``2 updates``: a count with its noun in the right number."""
+    return f"{number} {word if number == 1 else plural or word + 's'}"

@@ -33,7 +33,7 @@ def timeline_text(t: dict[str, Any], *, color: bool, width: int | None = None) -
     lines = [click.style(head, bold=True) if color else head]
     for e in t["entries"]:
         index = next(i for i, s in enumerate(sources) if s["key"] == e["source"])
-        wrapped = textwrap.wrap(_cell(e), col)[:6]
+        wrapped = textwrap.wrap(_cell(e), col)  # the whole cell: a cut would hide a claim
         for n, piece in enumerate(wrapped):
             stamp = stamp_text(e["stamp"]).ljust(stamp_w) if n == 0 else " " * stamp_w
             cells = [" " * col] * len(sources)

@@ -455,7 +455,7 @@ def public_media(m: dict[str, Any]) -> dict[str, Any] | None:
     if m.get("type") == "link":
         if not url and not m.get("label"):
             return None
-        return {"type": "link", "url": url, "label": m.get("label")}
+        return {"type": "link", "url": url, "label": m.get("label"), "caption": m.get("caption")}
     return None
 
 
