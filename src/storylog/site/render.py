@@ -17,6 +17,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from storylog.projections.queries import Views
+from storylog.projections.timeline import PublicIdentities
 from storylog.site.model import NOTE_TITLES, SiteOptions, collect
 from storylog.site.safe import json_script, safe_url, xml_clean
 
@@ -272,11 +273,12 @@ def render_sites(views: Views, slugs: Iterable[str] | None = None,
     files: dict[str, bytes] = {}
     stories = []
     skipped = []
+    identities = PublicIdentities(views)
     for slug in (views.slugs() if slugs is None else slugs):
         if not views.versions(slug):
             skipped.append(slug)
             continue
-        site = collect(views, slug, options)
+        site = collect(views, slug, options, identities)
         sub = Renderer(site, with_base(options, slug), checkpoint, env).render()
         files.update({f"{slug}/{path}": data for path, data in sub.items()})
         latest = site["latest"]
