@@ -50,6 +50,10 @@ REMOVED_BECAUSE = {
     "privacy": "on privacy grounds",
     "other": "",
 }
+# A source's page shows each update citing it; of that update's other sources it lists
+# at most this many (and links to the rest), so that the site stays linear in the
+# number of sources even when one update cites thousands.
+SOURCES_ON_A_SOURCE_PAGE = 12
 RTL_LANGUAGES = {"ar", "arc", "dv", "fa", "ha", "he", "khw", "ks", "ku", "ps", "sd", "ur", "yi"}
 
 
@@ -342,13 +346,14 @@ class Collector:
                     if s["via"]:
                         self._cite(found, s["via_key"], s["via"], u, page["number"], "via", s)
         result: list[dict[str, Any]] = []
+        filed: dict[str, dict[str, list[dict[str, Any]]]] = {}
         for key, info in found.items():
             name = self.sources.display_name(key, info["first"])
             entries = []
             for uid, cite in info["updates"].items():
                 u = latest[uid]
                 entries.append({
-                    "item": u, "versions": cite["versions"],
+                    "item": with_few_sources(u, key, filed), "versions": cite["versions"],
                     "first_version": cite["versions"][0], "last_version": cite["versions"][-1],
                     "still_cited": cite["versions"][-1] == pages[-1]["number"],
                     "as_cited": sorted(cite["as_cited"] - {name}),
@@ -393,6 +398,23 @@ class Collector:
             cite["via"].add(s["name"])
         else:
             cite["as_cited"].add(name)
+
+
+def with_few_sources(u: dict[str, Any], key: str,
+                     filed: dict[str, dict[str, list[dict[str, Any]]]]) -> dict[str, Any]:
+    """``u`` as a source's page shows it: with all of its sources if they are few, else
+    with those filed under ``key`` and the number of the others. ``filed`` keeps each
+    long list's sources by key, worked out once per update."""
+    if len(u["sources"]) <= SOURCES_ON_A_SOURCE_PAGE:
+        return u
+    if u["id"] not in filed:
+        by_key: dict[str, list[dict[str, Any]]] = {}
+        filed[u["id"]] = by_key
+        for s in u["sources"]:
+            for k in {s["key"], s["via_key"]} - {None}:
+                by_key.setdefault(k, []).append(s)
+    shown = filed[u["id"]].get(key, [])[:SOURCES_ON_A_SOURCE_PAGE]
+    return {**u, "sources": shown, "more_sources": len(u["sources"]) - len(shown)}
 
 
 def paragraphs(body: str | None) -> list[str]:
