@@ -222,7 +222,7 @@ def test_serve_previews_the_site_on_localhost(tmp_path: Path):
         assert line.startswith(f"serving {SLUG} at http://127.0.0.1:"), line
         base = line.split(" at ")[1].split()[0]
         status, headers, body = _get(base)
-        assert status == 200 and b"<h1>Battle for Pokrovsk" in body
+        assert status == 200 and b"<h1><bdi>Battle for Pokrovsk" in body
         assert headers["Content-Type"] == "text/html; charset=utf-8"
         assert "script-src 'none'" in headers["Content-Security-Policy"]
         for path, kind in (("history.html", "text/html"), ("diff/3.html", "text/html"),
@@ -279,7 +279,7 @@ def test_merged_sources_share_one_page(sqlite_cli: Cli, tmp_path: Path):
     sqlite_cli.ok("export", "m", str(out))
     assert sorted(p.name for p in (out / "sources").iterdir()) == ["index.html", "reuters.html"]
     page = (out / "sources" / "reuters.html").read_text()
-    assert "Also cited as</dt><dd>Reuters newswire" in page
+    assert "Also cited as</dt><dd><bdi>Reuters newswire</bdi>" in page
     assert page.count('<li>\n<p class="citation">') + page.count("<li>\n<article") == 2
 
 
