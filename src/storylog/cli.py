@@ -614,12 +614,20 @@ def source() -> None:
 @click.argument("name")
 @click.argument("into")
 @click.option("--reason", required=True, help="Why they are one source (kept in the log).")
+@click.option("--confidential-merge", is_flag=True,
+              help="Join them although one is marked confidential (in any story): the "
+                   "decision is recorded in the merge; public pages still keep them apart "
+                   "and never show the confidential name.")
 @editor_option
 @click.pass_obj
 def source_merge(
-    session: Session, name: str, into: str, reason: str, editor: str, command_id: str
+    session: Session, name: str, into: str, reason: str, confidential_merge: bool, editor: str,
+    command_id: str,
 ) -> None:
     """Join source NAME into source INTO: they turned out to be one.
+
+    A merge that would join a confidential source to another name is refused
+    unless --confidential-merge records that decision.
 
     \b
     Example:
@@ -627,13 +635,14 @@ def source_merge(
     """
     from storylog.app.commands import merge_sources
     from storylog.projections.queries import Views
-    from storylog.projections.timeline import resolve_source
+    from storylog.projections.timeline import confidential_keys, resolve_source
 
     app = session.writer()
     views = Views(app)
     first, second = resolve_source(views, name), resolve_source(views, into)
     merge_sources(app, first["name"], second["name"], reason=reason, editor=editor,
-                  command_id=command_id)
+                  command_id=command_id, confidential_merge=confidential_merge,
+                  confidential=confidential_keys(views))
     say(f"merged {first['name']} into {second['name']}")
 
 

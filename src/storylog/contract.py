@@ -14,7 +14,7 @@ import orjson
 from pydantic import BaseModel
 
 from storylog.domain.payloads import UpdateEditedPayloadV1, VersionPublishedPayloadV1
-from storylog.domain.registry import SourceRegistry
+from storylog.domain.registry import SourceRegistry, SourcesMergedPayloadV1
 from storylog.domain.story import Story
 
 EVENT_CLASSES: tuple[type[Any], ...] = (
@@ -35,6 +35,7 @@ EVENT_CLASSES: tuple[type[Any], ...] = (
 PAST_VERSIONS: dict[tuple[type[Any], int], type[BaseModel]] = {
     (Story.UpdateEdited, 1): UpdateEditedPayloadV1,
     (Story.VersionPublished, 1): VersionPublishedPayloadV1,
+    (SourceRegistry.SourcesMerged, 1): SourcesMergedPayloadV1,
 }
 
 

@@ -270,3 +270,18 @@ def test_the_takedown_question_prints_a_hostile_id_escaped(story: Cli):
     assert result.exit_code == 1
     assert "u\\x1f\\x9b2J" in result.stderr
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", result.stderr)
+
+
+def test_a_name_confidential_in_one_story_is_not_named_in_anothers_public_views(story: Cli):
+    story.ok("new", "other", "--headline", "Elsewhere")
+    story.ok("add", "other", "--text", "Said so.",
+             "--source", "Ivan Petrovich Handlerov,kind=official,confidential")
+    story.ok("add", "s", "--id", "u2", "--stamp", "2025-11-05 09:00", "--text", "Encircled.",
+             "--source", "Ivan Petrovich Handlerov,kind=official",
+             "--source", "Bild,via=Ivan Petrovich Handlerov")
+    story.ok("publish", "s")
+    for output in (story.ok("show", "s", "--version", "2", "--format", "markdown"),
+                   story.ok("diff", "s", "1", "2", "--format", "patch"),
+                   story.ok("diff", "s", "1", "2", "--json")):
+        assert "Handlerov" not in output
+        assert "Bild" in output

@@ -2,7 +2,8 @@
 
 Internal: editors' names (unless opted in), command ids, reasons (edits, retractions,
 retitles, takedowns, source merges), an override of the stealth-edit check, review
-notes, confidential sources (name, via, link, and as another source's "via"), what
+notes, confidential sources (name, via, link, and as another source's "via"; and a
+name marked confidential in another story that a source of this one was merged into), what
 takedowns removed (legal and source-safety: text, sources, media, its notes), and
 every change made after the last publication.
 """
@@ -28,10 +29,12 @@ INTERNAL = [
     "CanaryErasedSource", "CanaryUnpublishedBody", "CanaryUnpublishedSource",
     "CanaryUnpublishedEdit", "CanaryUnpublishedNote", "CanaryUnpublishedHeadline",
     "CanaryUnpublishedHeadlineNote", "CanaryUnpublishedRetraction",
-    "CanaryUnpublishedStandfirst",
+    "CanaryUnpublishedStandfirst", "CanaryMergedConfidential", "CanaryOtherStoryReason",
 ]
-PUBLIC = ["Public opening text", "PublicCorrectionNote", "PublicHeadlineNote", "Reuters",
-          "removed on legal grounds", "removed to protect a source", "PublicRetractionNote"]
+MERGED_CONFIDENTIAL = "CanaryMergedConfidential"
+PUBLIC = ["Canary anonymous officer", "Public opening text", "PublicCorrectionNote",
+          "PublicHeadlineNote", "Reuters", "removed on legal grounds",
+          "removed to protect a source", "PublicRetractionNote"]
 
 
 def build(cli: Cli) -> None:
@@ -47,7 +50,8 @@ def build(cli: Cli) -> None:
         "--text", "Public opening text: 80 soldiers.", "--source", "Reuters",
         "--source", "CanaryConfidentialName,kind=anonymous,via=CanaryConfidentialVia,"
                     "url=https://canary-confidential-url.example/x,confidential",
-        "--source", "Le Monde,kind=outlet,via=CanaryConfidentialName")
+        "--source", "Le Monde,kind=outlet,via=CanaryConfidentialName",
+        "--source", "Canary anonymous officer,kind=anonymous")
     run(a, "add", SLUG, "--id", "legal", "--stamp", "2025-11-04 11:00",
         "--text", "CanaryTakedownBody", "--source", "CanaryTakedownSource",
         "--picture", "CanaryTakedownCaption", "--picture-url",
@@ -70,6 +74,14 @@ def build(cli: Cli) -> None:
     run(a, "retitle", SLUG, "--headline", "Public headline, clarified", "--kind",
         "clarification", "--reason", "CanaryReasonRetitle", "--note", "PublicHeadlineNote")
     run(a, "source", "merge", "Reuters newswire", "Reuters", "--reason", "CanaryReasonMerge")
+    # Another story marks a name confidential; this story's anonymous source is merged
+    # into it, with the decision recorded: the name must still never reach this site.
+    run(a, "new", "canary-other", "--headline", "Other story")
+    run(a, "add", "canary-other", "--text", "Other text.",
+        "--source", f"{MERGED_CONFIDENTIAL},kind=official,confidential")
+    run(b, "publish", "canary-other")
+    run(a, "source", "merge", "Canary anonymous officer", MERGED_CONFIDENTIAL,
+        "--reason", "CanaryOtherStoryReason", "--confidential-merge")
     run(b, "publish", SLUG, "--note", "Afternoon")
     run(a, "takedown", SLUG, "legal", "--grounds", "legal", "--reason", "CanaryReasonLegal")
     run(a, "takedown", SLUG, "safety", "--grounds", "source-safety", "--reason",
@@ -140,3 +152,28 @@ def test_all_stories_export_leaks_nothing_either(canary_cli: Cli, tmp_path: Path
     leaked = [c for c in INTERNAL if c.casefold() in everything.decode().casefold()]
     assert leaked == []
     assert (out / SLUG / "index.html").is_file() and (out / "index.html").is_file()
+
+
+def test_the_merged_confidential_name_is_held_internally(canary_cli: Cli):
+    """So that its absence from public outputs means something."""
+    listed = canary_cli.ok("sources", "--json")
+    assert MERGED_CONFIDENTIAL in listed and "Canary anonymous officer" in listed
+
+
+def test_public_markdown_and_patch_views_never_show_the_merged_confidential_name(
+        canary_cli: Cli):
+    outputs = [canary_cli.ok("diff", SLUG, "1", "2", "--format", fmt)
+               for fmt in ("markdown", "patch", "text")]
+    outputs += [canary_cli.ok("show", SLUG, "--version", n, "--format", "markdown")
+                for n in ("1", "2")]
+    assert any("Canary anonymous officer" in out for out in outputs)
+    for out in outputs:
+        assert MERGED_CONFIDENTIAL.casefold() not in out.casefold()
+
+
+def test_the_feed_keeps_the_anonymous_source_apart(canary_cli: Cli, tmp_path: Path):
+    files = exported(canary_cli, tmp_path / "site")
+    assert MERGED_CONFIDENTIAL.casefold() not in files["feed.atom"].decode().casefold()
+    page = files["sources/canary-anonymous-officer.html"].decode()
+    assert "Also cited as" not in page and "official" not in page
+    assert not [p for p in files if "mergedconfidential" in p.replace("-", "")]

@@ -62,7 +62,9 @@ def test_re_export_rewrites_only_the_pages_that_changed(demo: Cli, tmp_path: Pat
     demo.ok("publish", SLUG)
     result = demo("export", SLUG, str(out))
     after = snapshot(out)
-    changed = {p for p in after if p not in before or after[p] != before[p]}
+    # The marker lists the site's files: it changes with them, and is not counted.
+    changed = {p for p in after if (p not in before or after[p] != before[p])
+               and p != ".storylog-site"}
     assert {"index.html", "history.html", "feed.atom", "v/5.html", "diff/5.html"} <= changed
     untouched = {f"v/{n}.html" for n in range(1, 5)} | {f"diff/{n}.html" for n in range(1, 5)}
     untouched |= {"style.css"}
@@ -220,7 +222,7 @@ def test_serve_previews_the_site_on_localhost(tmp_path: Path):
         assert line.startswith(f"serving {SLUG} at http://127.0.0.1:"), line
         base = line.split(" at ")[1].split()[0]
         status, headers, body = _get(base)
-        assert status == 200 and b"<h1>Battle for Pokrovsk" in body
+        assert status == 200 and b"<h1><bdi>Battle for Pokrovsk" in body
         assert headers["Content-Type"] == "text/html; charset=utf-8"
         assert "script-src 'none'" in headers["Content-Security-Policy"]
         for path, kind in (("history.html", "text/html"), ("diff/3.html", "text/html"),
@@ -277,5 +279,66 @@ def test_merged_sources_share_one_page(sqlite_cli: Cli, tmp_path: Path):
     sqlite_cli.ok("export", "m", str(out))
     assert sorted(p.name for p in (out / "sources").iterdir()) == ["index.html", "reuters.html"]
     page = (out / "sources" / "reuters.html").read_text()
-    assert "Also cited as</dt><dd>Reuters newswire" in page
+    assert "Also cited as</dt><dd><bdi>Reuters newswire</bdi>" in page
     assert page.count('<li>\n<p class="citation">') + page.count("<li>\n<article") == 2
+
+
+def test_export_keeps_the_signed_checkpoint_log_and_any_file_it_did_not_write(
+        demo: Cli, tmp_path: Path):
+    """Issue 12, finding 4: export deleted a checkpoint log kept in the site directory."""
+    out = tmp_path / "site"
+    demo.ok("export", SLUG, str(out))
+    key = tmp_path / "newsroom.key"
+    demo.ok("keygen", str(key))
+    log = out / "checkpoints.ndjson"
+    demo.ok("checkpoint", "--key", str(key), "--log", str(log))
+    (out / "keys").mkdir()
+    (out / "keys" / "newsroom.pub").write_bytes(Path(f"{key}.pub").read_bytes())
+    (out / "latest-log").symlink_to("checkpoints.ndjson")
+    before = {p: (out / p).read_bytes() for p in ("checkpoints.ndjson", "keys/newsroom.pub")}
+    inode = log.stat().st_ino
+    demo.ok("add", SLUG, "--stamp", "2025-11-12 09:00", "--text", "New.")
+    demo.ok("publish", SLUG)
+    result = demo("export", SLUG, str(out))
+    assert result.exit_code == 0, result.stderr
+    assert "0 removed, 3 not storylog's kept" in result.stderr
+    assert {p: (out / p).read_bytes() for p in before} == before
+    assert log.stat().st_ino == inode  # the same file, not a copy
+    assert os.readlink(out / "latest-log") == "checkpoints.ndjson"
+    assert (out / "v" / "5.html").is_file()
+    demo.ok("verify", "--checkpoints", str(log), "--pubkey", f"{key}.pub")
+    # A page of the site that is no longer needed still goes.
+    demo.ok("takedown", SLUG, "station-claim", "--grounds", "legal", "--reason", "r")
+    assert "1 removed, 3 not storylog's kept" in demo("export", SLUG, str(out)).stderr
+    assert not (out / "sources" / "telegram-channel.html").exists() and log.is_file()
+
+
+def test_export_refuses_to_overwrite_a_file_it_did_not_write(demo: Cli, tmp_path: Path):
+    out = tmp_path / "site"
+    demo.ok("export", SLUG, str(out))
+    (out / "v" / "5.html").write_text("the newsroom's own page")
+    demo.ok("add", SLUG, "--stamp", "2025-11-12 09:00", "--text", "New.")
+    demo.ok("publish", SLUG)
+    before = snapshot(out)
+    result = demo("export", SLUG, str(out))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ") and "v/5.html was not written" in result.stderr
+    assert snapshot(out) == before
+
+
+def test_a_site_exported_before_the_marker_listed_its_files_keeps_foreign_files(
+        demo: Cli, tmp_path: Path):
+    """An older export's marker lists no files: its pages, feed and stylesheet are
+    taken as storylog's, anything else is kept."""
+    out = tmp_path / "site"
+    demo.ok("export", SLUG, str(out))
+    (out / ".storylog-site").write_bytes(
+        b"This directory is written by `storylog export`; it is replaced on every export.\n")
+    (out / "v" / "9.html").write_text("a page an older export left")
+    (out / "checkpoints.ndjson").write_text("{}\n")
+    result = demo("export", SLUG, str(out))
+    assert result.exit_code == 0, result.stderr
+    assert "1 removed, 1 not storylog's kept" in result.stderr
+    assert not (out / "v" / "9.html").exists()
+    assert (out / "checkpoints.ndjson").read_text() == "{}\n"
+    assert "checkpoints.ndjson" not in (out / ".storylog-site").read_text()

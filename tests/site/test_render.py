@@ -98,7 +98,7 @@ def test_a_retracted_update_stays_with_its_notice_and_struck_text(demo_files: di
     update = index[index.index('id="u-station-claim"'):]
     update = update[:update.index("</article>")]
     assert "This update has been withdrawn" in update
-    assert "<s>A Telegram channel claims Ukrainian units have retaken" in update
+    assert "<s><bdi>A Telegram channel claims Ukrainian units have retaken" in update
 
 
 def test_history_lists_every_version_with_counts_and_links(demo_files: dict[str, bytes]):
@@ -113,8 +113,9 @@ def test_history_lists_every_version_with_counts_and_links(demo_files: dict[str,
 
 def test_diff_page_marks_words_for_screen_readers(demo_files: dict[str, bytes]):
     diff = demo_files["diff/3.html"].decode()
-    assert ('<del><span class="vh">[deleted: </span>80<span class="vh">]</span></del>'
-            '<ins><span class="vh">[inserted: </span>85<span class="vh">]</span></ins>') in diff
+    assert ('<del><span class="vh">[deleted: </span><bdi>80</bdi><span class="vh">]</span></del>'
+            '<ins><span class="vh">[inserted: </span><bdi>85</bdi><span class="vh">]</span>'
+            '</ins>') in diff
     assert "Correction" in diff and "He said about 85%." in diff
 
 
@@ -203,8 +204,8 @@ def test_the_newsroom_may_opt_in_to_naming_editors(demo_db: str):
         files = render_site(Views(app), SLUG, SiteOptions(show_editors=True))
     finally:
         app.close()
-    assert "by Olena Petrenko" in files["history.html"].decode()
-    assert "by Ines Duarte" in files["index.html"].decode()  # who withdrew the update
+    assert "by <bdi>Olena Petrenko</bdi>" in files["history.html"].decode()
+    assert "by <bdi>Ines Duarte</bdi>" in files["index.html"].decode()  # who withdrew the update
     text = b"\n".join(files.values()).decode()
     assert "geolocated by the desk" not in text  # reasons stay internal all the same
 

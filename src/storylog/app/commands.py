@@ -7,6 +7,7 @@ is rebuilt and re-checked against the story as it now is. A command whose
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -173,23 +174,29 @@ def publish(
 
 
 def merge_sources(
-    app: StoryApp, source: str, into: str, *, reason: str, editor: str, command_id: str = ""
+    app: StoryApp, source: str, into: str, *, reason: str, editor: str, command_id: str = "",
+    confidential_merge: bool = False, confidential: Collection[str] = (),
 ) -> None:
-    """Record that ``source`` and ``into`` are one source (an event in the registry)."""
+    """Record that ``source`` and ``into`` are one source (an event in the registry).
+
+    ``confidential``: keys of the names marked confidential in any story; joining one
+    needs ``confidential_merge``, the editor's decision, which the event records."""
     from eventsourcing.application import AggregateNotFoundError
     from eventsourcing.persistence import IntegrityError
 
     from storylog.domain.registry import REGISTRY_ID, SourceRegistry, SourcesMergedPayload
     from storylog.errors import Conflict
 
-    payload = SourcesMergedPayload(source=source, into=into, reason=reason)
+    payload = SourcesMergedPayload(source=source, into=into, reason=reason,
+                                   confidential=confidential_merge)
     for _ in range(20):
         try:
             registry: object = app.repository.get(REGISTRY_ID)
         except AggregateNotFoundError:
             registry = SourceRegistry.create(editor=editor, command_id=command_id or "registry")
         assert isinstance(registry, SourceRegistry)
-        registry.merge(payload, editor=editor, command_id=command_id or "merge")
+        registry.merge(payload, editor=editor, command_id=command_id or "merge",
+                       confidential=confidential)
         try:
             app.save(registry)
             return

@@ -21,7 +21,7 @@ from storylog.store.sql import Sql
 
 # Bump when the rm_* tables' shape or meaning changes: the read models are then
 # dropped and rebuilt from the events on first use.
-READMODEL_VERSION = 4
+READMODEL_VERSION = 5
 # The tracking row (eventsourcing's tracking table) that records the position folded.
 TRACKING_NAME = "storylog"
 

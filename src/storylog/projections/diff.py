@@ -20,6 +20,7 @@ from storylog.projections.queries import (
     fold_steps,
     public_sources,
     public_update,
+    secret_names,
 )
 
 TOKENS = re.compile(r"\s+|[\w’'-]+|[^\w\s]")
@@ -201,8 +202,9 @@ def _chunked_states(views: Views, sid: str, position: int,
     states: dict[str, UpdateState] = {}
     for start in range(0, len(ids), 500):
         states.update(views.updates_at(sid, position, ids[start:start + 500]))
+    secret = secret_names(views)
     for state in states.values():
-        state["sources"] = public_sources(state["sources"])
+        state["sources"] = public_sources(state["sources"], secret)
     return states
 
 

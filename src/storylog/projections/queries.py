@@ -7,7 +7,7 @@ then reads rows; nothing here replays a story's events.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -80,23 +80,35 @@ def _media(text: str | None) -> list[dict[str, Any]]:
 
 
 def public_update(state: UpdateState, *, audit: bool = False,
-                  readers: bool = False) -> dict[str, Any]:
+                  readers: Callable[[str], bool] | None = None) -> dict[str, Any]:
     """The update as `show --json` prints it; a taken-down one is a notice only
     (``audit`` shows what a legal takedown removed; erased content is gone).
-    ``readers``: what the public saw, so no confidential source (unless ``audit``)."""
+    ``readers`` (a test of names confidential anywhere): what the public saw, so no
+    confidential source (unless ``audit``)."""
     keys = ("id", "stamp", "body", "sources", "media", "status", "key_event", "revision",
             "retracted", "retraction", "erased", "notes", "taken_down")
     view = {k: state[k] for k in keys}
     if view["erased"] or (view["taken_down"] and not audit):
         view["body"], view["sources"], view["media"], view["notes"] = None, [], [], []
-    if readers and not audit:
-        view["sources"] = public_sources(view["sources"])
+    if readers is not None and not audit:
+        view["sources"] = public_sources(view["sources"], readers)
     return view
 
 
-def public_sources(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The citations readers see: a confidential source is never named to them."""
-    return [s for s in sources if not s.get("confidential")]
+def public_sources(sources: list[dict[str, Any]],
+                   secret: Callable[[str], bool]) -> list[dict[str, Any]]:
+    """The citations readers see: a source marked confidential here, or whose name is
+    marked confidential in any story, is never named to them (not even as a "via")."""
+    return [{**s, "via": None if s.get("via") and secret(s["via"]) else s.get("via")}
+            for s in sources if not s.get("confidential") and not secret(s["name"])]
+
+
+def secret_names(views: Views) -> Callable[[str], bool]:
+    """A test of whether a name is marked confidential in any revision of any story."""
+    from storylog.projections.timeline import confidential_keys, identity_key
+
+    keys = confidential_keys(views)
+    return lambda name: identity_key(name) in keys
 
 
 def newest_first(states: Iterable[UpdateState]) -> list[UpdateState]:
@@ -218,6 +230,7 @@ class Views:
             position = self.version(slug, version)["position"]
         if position is None:
             position = self.head_position(sid)
+        readers = secret_names(self) if version is not None and not audit else None
         published = self.sql.fetchall(
             "SELECT COUNT(*) AS n FROM rm_versions WHERE story_id = ? AND position <= ?",
             (sid, position))[0]["n"]
@@ -229,7 +242,7 @@ class Views:
             "version": version,
             "published_versions": int(published),
             "position": position,
-            "updates": [public_update(s, audit=audit, readers=version is not None) for s in
+            "updates": [public_update(s, audit=audit, readers=readers) for s in
                         newest_first(self.states_at(sid, position).values())],
         }
 

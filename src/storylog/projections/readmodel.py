@@ -60,6 +60,9 @@ SCHEMA = [
     "recorded_at TEXT, editor TEXT, note TEXT, head TEXT, PRIMARY KEY (story_id, version))",
     "CREATE TABLE IF NOT EXISTS rm_sources (source_key TEXT PRIMARY KEY, name TEXT, kind TEXT, "
     "merged_into TEXT)",
+    # Identities joined by a merge recorded as confidential (and whatever joined them
+    # later): the public site never applies their merges.
+    "CREATE TABLE IF NOT EXISTS rm_source_secrets (source_key TEXT PRIMARY KEY)",
     "CREATE TABLE IF NOT EXISTS rm_citations (source_key TEXT, story_id TEXT, update_id TEXT, "
     "revision INTEGER, position INTEGER, role TEXT, as_cited TEXT, via TEXT, "
     "PRIMARY KEY (source_key, story_id, update_id, revision, role))",
@@ -69,7 +72,7 @@ SCHEMA = [
 ]
 INDEXES = [statement for statement in SCHEMA if statement.startswith("CREATE INDEX")]
 TABLES = ["rm_stories", "rm_details", "rm_events", "rm_revisions", "rm_versions",
-          "rm_sources", "rm_citations", "rm_reviews"]
+          "rm_sources", "rm_source_secrets", "rm_citations", "rm_reviews"]
 SCHEMA_META = [
     "CREATE TABLE IF NOT EXISTS rm_meta (name TEXT PRIMARY KEY, value INTEGER)",
 ]
@@ -466,6 +469,10 @@ class _Writer:
         self.flush()  # citations before the merge must be re-pointed too
         sources = self.model.source_map(self.c)
         source, into = self._source(p["source"]), self._source(p["into"])
+        self.c.execute("SELECT 1 FROM rm_source_secrets WHERE source_key = ?", (source,))
+        if p.get("confidential") or self.c.fetchall():
+            self.c.execute("INSERT INTO rm_source_secrets VALUES (?) ON CONFLICT DO NOTHING",
+                           (into,))
         for key, final in list(sources.items()):
             if final == source:
                 sources[key] = into

@@ -8,13 +8,81 @@ both.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from storylog.domain.sources import canonical_name, source_key
+import orjson
+
+from storylog.domain.sources import canonical_name, guess_kind, source_key
 from storylog.errors import NotFound
 from storylog.projections.queries import Views
+
+
+def identity_key(name: str) -> str:
+    """The identity key of a source name, before merges."""
+    key = source_key(canonical_name(name))
+    if key:
+        return key
+    # A name source_key folds to nothing (punctuation, symbols) gets a key of its own.
+    return "~" + " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def confidential_keys(views: Views) -> set[str]:
+    """The identity keys of every name marked confidential in any revision of any story,
+    published or not: a name confidential anywhere is confidential everywhere."""
+    keys: set[str] = set()
+    for row in views.sql.fetchall(
+        "SELECT sources FROM rm_revisions WHERE sources LIKE ?", ('%"confidential":true%',)
+    ):
+        for s in orjson.loads(row["sources"]) or []:
+            if s.get("confidential"):
+                keys.add(identity_key(s["name"]))
+    return keys
+
+
+class PublicIdentities:
+    """Which source a cited name is on public pages, across every story.
+
+    A name marked confidential anywhere never appears. The merges of an identity
+    that holds a confidential name, or that a merge recorded as confidential joined,
+    are not applied: each of its public names stands alone, under its own key, so
+    that no public page ties an anonymous citation to a confidential name (nor shows
+    the name, kind or aliases the merged identity has).
+    """
+
+    def __init__(self, views: Views):
+        self.secret = confidential_keys(views)
+        self.names: dict[str, str] = {}
+        self.kinds: dict[str, str] = {}
+        self.merges: dict[str, str] = {}
+        for row in views.sql.fetchall("SELECT source_key, name, kind, merged_into FROM rm_sources"):
+            self.names[row["source_key"]] = row["name"]
+            self.kinds[row["source_key"]] = row["kind"]
+            if row["merged_into"] and row["merged_into"] != row["source_key"]:
+                self.merges[row["source_key"]] = row["merged_into"]
+        secret_finals = {self.merges.get(k, k) for k in self.secret}
+        secret_finals |= {self.merges.get(r["source_key"], r["source_key"]) for r in
+                          views.sql.fetchall("SELECT source_key FROM rm_source_secrets")}
+        self.unmerged = secret_finals
+
+    def key(self, name: str) -> str:
+        """The key a public page files ``name`` under."""
+        base = identity_key(name)
+        final = self.merges.get(base, base)
+        return base if final in self.unmerged else final
+
+    def is_secret(self, name: str) -> bool:
+        return identity_key(name) in self.secret
+
+    def display_name(self, key: str, first_cited: str) -> str:
+        if key.startswith("~"):
+            return first_cited
+        return self.names.get(key) or canonical_name(first_cited)
+
+    def kind_of(self, key: str, name: str) -> str:
+        return self.kinds.get(key) or str(guess_kind(name))
 
 
 def resolve_source(views: Views, name: str) -> dict[str, Any]:

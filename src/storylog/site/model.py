@@ -4,25 +4,23 @@ Everything here is built from ``Views.view(slug, version=N)`` and ``version_diff
 between consecutive published versions, never from the working copy, and every
 internal field is left behind on the way: reasons, review notes, overrides,
 editors' names (unless the newsroom opts in), confidential sources (a name marked
-confidential anywhere in the story is dropped everywhere), and whatever a
+confidential in any story is dropped everywhere, and never tied to another name by
+a merge), and whatever a
 takedown removed (only its notice remains). The result is plain dicts and lists,
 ready for the templates; nothing in it is escaped yet.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import orjson
-
-from storylog.domain.sources import canonical_name, guess_kind, source_key
 from storylog.errors import RefusedInput
 from storylog.projections.diff import version_diff
 from storylog.projections.queries import Views
+from storylog.projections.timeline import PublicIdentities
 from storylog.site.safe import file_name, safe_url
 
 NOTE_TITLES = {
@@ -52,6 +50,10 @@ REMOVED_BECAUSE = {
     "privacy": "on privacy grounds",
     "other": "",
 }
+# A source's page shows each update citing it; of that update's other sources it lists
+# at most this many (and links to the rest), so that the site stays linear in the
+# number of sources even when one update cites thousands.
+SOURCES_ON_A_SOURCE_PAGE = 12
 RTL_LANGUAGES = {"ar", "arc", "dv", "fa", "ha", "he", "khw", "ks", "ku", "ps", "sd", "ur", "yi"}
 
 
@@ -103,55 +105,26 @@ class Clock:
 
 
 class Sources:
-    """Public identities of a story's sources: confidential ones dropped, merges applied.
+    """Public identities of a story's sources (``PublicIdentities``: confidential names
+    dropped, merges applied unless they would tie a name to a confidential one).
 
-    A name marked confidential in any revision of the story (published or not) is
+    A name marked confidential in any revision of any story (published or not) is
     treated as confidential everywhere: it never appears, not even as another
     source's "via".
     """
 
-    def __init__(self, views: Views, story_id: str):
-        self.secret: set[str] = set()
-        for row in views.sql.fetchall(
-            "SELECT sources FROM rm_revisions WHERE story_id = ? AND sources IS NOT NULL",
-            (story_id,),
-        ):
-            for s in orjson.loads(row["sources"]) or []:
-                if s.get("confidential"):
-                    self.secret.add(self.base_key(s["name"]))
-        self.names: dict[str, str] = {}
-        self.kinds: dict[str, str] = {}
-        self.merges: dict[str, str] = {}
-        for row in views.sql.fetchall("SELECT source_key, name, kind, merged_into FROM rm_sources"):
-            self.names[row["source_key"]] = row["name"]
-            self.kinds[row["source_key"]] = row["kind"]
-            if row["merged_into"] and row["merged_into"] != row["source_key"]:
-                self.merges[row["source_key"]] = row["merged_into"]
-
-    @staticmethod
-    def base_key(name: str) -> str:
-        key = source_key(canonical_name(name))
-        if key:
-            return key
-        # source_key keeps only Latin letters and digits: other scripts get a key of their own.
-        return "~" + " ".join(unicodedata.normalize("NFKC", name).casefold().split())
-
-    def key(self, name: str) -> str:
-        base = self.base_key(name)
-        final = self.merges.get(base, base)
-        return base if final in self.secret else final
-
-    def is_secret(self, name: str) -> bool:
-        return self.base_key(name) in self.secret or self.key(name) in self.secret
+    def __init__(self, identities: PublicIdentities):
+        self.identities = identities
 
     def public(self, s: dict[str, Any]) -> dict[str, Any] | None:
-        if s.get("confidential") or self.is_secret(s["name"]):
+        ids = self.identities
+        if s.get("confidential") or ids.is_secret(s["name"]):
             return None
         via = s.get("via")
-        if via and self.is_secret(via):
+        if via and ids.is_secret(via):
             via = None
-        key = self.key(s["name"])
-        via_key = self.key(via) if via else None
+        key = ids.key(s["name"])
+        via_key = ids.key(via) if via else None
         kind = str(s.get("kind") or "other")
         return {
             "name": s["name"], "key": key, "href": source_href(key),
@@ -162,12 +135,10 @@ class Sources:
         }
 
     def display_name(self, key: str, first_cited: str) -> str:
-        if key.startswith("~"):
-            return first_cited
-        return self.names.get(key) or canonical_name(first_cited)
+        return self.identities.display_name(key, first_cited)
 
     def kind_of(self, key: str, name: str) -> str:
-        return self.kinds.get(key) or str(guess_kind(name))
+        return self.identities.kind_of(key, name)
 
 
 def source_href(key: str) -> str:
@@ -181,14 +152,15 @@ def removed_text(grounds: str) -> str:
 class Collector:
     """Builds the site's model of one story."""
 
-    def __init__(self, views: Views, slug: str, options: SiteOptions):
+    def __init__(self, views: Views, slug: str, options: SiteOptions,
+                 identities: PublicIdentities | None = None):
         self.views = views
         self.slug = slug
         self.options = options
         self.story = views.story(slug)
         self.sid = str(self.story["story_id"])
         self.clock = Clock(self.story["tz"])
-        self.sources = Sources(views, self.sid)
+        self.sources = Sources(identities or PublicIdentities(views))
         self.versions = views.versions(slug)
         if not self.versions:
             raise RefusedInput(f"{slug} has no published version yet; the site shows only "
@@ -374,13 +346,14 @@ class Collector:
                     if s["via"]:
                         self._cite(found, s["via_key"], s["via"], u, page["number"], "via", s)
         result: list[dict[str, Any]] = []
+        filed: dict[str, dict[str, list[dict[str, Any]]]] = {}
         for key, info in found.items():
             name = self.sources.display_name(key, info["first"])
             entries = []
             for uid, cite in info["updates"].items():
                 u = latest[uid]
                 entries.append({
-                    "item": u, "versions": cite["versions"],
+                    "item": with_few_sources(u, key, filed), "versions": cite["versions"],
                     "first_version": cite["versions"][0], "last_version": cite["versions"][-1],
                     "still_cited": cite["versions"][-1] == pages[-1]["number"],
                     "as_cited": sorted(cite["as_cited"] - {name}),
@@ -425,6 +398,23 @@ class Collector:
             cite["via"].add(s["name"])
         else:
             cite["as_cited"].add(name)
+
+
+def with_few_sources(u: dict[str, Any], key: str,
+                     filed: dict[str, dict[str, list[dict[str, Any]]]]) -> dict[str, Any]:
+    """``u`` as a source's page shows it: with all of its sources if they are few, else
+    with those filed under ``key`` and the number of the others. ``filed`` keeps each
+    long list's sources by key, worked out once per update."""
+    if len(u["sources"]) <= SOURCES_ON_A_SOURCE_PAGE:
+        return u
+    if u["id"] not in filed:
+        by_key: dict[str, list[dict[str, Any]]] = {}
+        filed[u["id"]] = by_key
+        for s in u["sources"]:
+            for k in {s["key"], s["via_key"]} - {None}:
+                by_key.setdefault(k, []).append(s)
+    shown = filed[u["id"]].get(key, [])[:SOURCES_ON_A_SOURCE_PAGE]
+    return {**u, "sources": shown, "more_sources": len(u["sources"]) - len(shown)}
 
 
 def paragraphs(body: str | None) -> list[str]:
@@ -510,6 +500,9 @@ def summary_text(s: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def collect(views: Views, slug: str, options: SiteOptions | None = None) -> dict[str, Any]:
-    """The site's model of one story: its published versions, with internal fields gone."""
-    return Collector(views, slug, options or SiteOptions()).collect()
+def collect(views: Views, slug: str, options: SiteOptions | None = None,
+            identities: PublicIdentities | None = None) -> dict[str, Any]:
+    """The site's model of one story: its published versions, with internal fields gone.
+
+    ``identities``: the sources' public identities, worked out once for many stories."""
+    return Collector(views, slug, options or SiteOptions(), identities).collect()

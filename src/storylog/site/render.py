@@ -8,15 +8,18 @@ leave a page untouched, and reference renderings stay stable.
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from collections.abc import Iterable
 from importlib import resources
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup, escape
 
 from storylog.projections.queries import Views
+from storylog.projections.timeline import PublicIdentities
 from storylog.site.model import NOTE_TITLES, SiteOptions, collect
 from storylog.site.safe import json_script, safe_url, xml_clean
 
@@ -24,6 +27,9 @@ from storylog.site.safe import json_script, safe_url, xml_clean
 CSP = ("default-src 'none'; script-src 'none'; object-src 'none'; base-uri 'none'; "
        "form-action 'none'; style-src 'self'; img-src 'self' https: http: data:")
 FEED = "feed.atom"
+# Bidirectional classes that can make text, or the text after it, run right to left.
+TURNS = frozenset({"R", "AL", "AN", "RLE", "RLO", "LRE", "LRO", "PDF", "RLI", "LRI", "FSI",
+                   "PDI"})
 STYLESHEET = "style.css"
 
 
@@ -36,6 +42,8 @@ def environment(*, autoescape: bool = True) -> Environment:
         keep_trailing_newline=True, finalize=_finalize,
     )
     env.filters["short"] = short
+    env.filters["bdi"] = bdi
+    env.filters["isolate"] = isolate
     env.globals["NOTE_TITLES"] = NOTE_TITLES
     return env
 
@@ -47,6 +55,27 @@ def _finalize(value: Any) -> Any:
     if isinstance(value, str):
         return xml_clean(value)
     return value
+
+
+@pass_eval_context
+def bdi(context: EvalContext, text: str | None) -> Markup:
+    """Editor text in HTML, in a ``<bdi>`` element: its direction is its own, and a bidi
+    control in it (U+202E ...) ends with it, never reversing the page's text after it."""
+    if not text:
+        return Markup("")
+    return Markup(f"<bdi>{escape(text) if context.autoescape else text}</bdi>")
+
+
+def isolate(text: str | None) -> str:
+    """Editor text where no markup can go (a title, an attribute, the feed's plain text),
+    between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE, to the same effect, if it
+    holds anything that can turn text right to left (plain left-to-right text is left
+    as it is, so titles and feeds stay clean for the usual case)."""
+    if not text:
+        return ""
+    if any(unicodedata.bidirectional(c) in TURNS for c in text):
+        return f"\u2068{text}\u2069"
+    return text
 
 
 def stylesheet() -> bytes:
@@ -272,11 +301,12 @@ def render_sites(views: Views, slugs: Iterable[str] | None = None,
     files: dict[str, bytes] = {}
     stories = []
     skipped = []
+    identities = PublicIdentities(views)
     for slug in (views.slugs() if slugs is None else slugs):
         if not views.versions(slug):
             skipped.append(slug)
             continue
-        site = collect(views, slug, options)
+        site = collect(views, slug, options, identities)
         sub = Renderer(site, with_base(options, slug), checkpoint, env).render()
         files.update({f"{slug}/{path}": data for path, data in sub.items()})
         latest = site["latest"]

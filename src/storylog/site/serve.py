@@ -2,12 +2,20 @@
 
 Pages are rendered in memory, exactly as `storylog export` would write them, and
 rendered again when the story has changed since (a new event or checkpoint).
+
+Each connection has a thread of its own and a socket timeout, so one idle or slow
+reader cannot hold up the others; a reader that goes away mid-answer is forgotten
+quietly. Only requests addressed to the names the preview was started for are
+answered (its address, and localhost), so that a web page elsewhere cannot reach it
+through a DNS name rebound to 127.0.0.1.
 """
 
 from __future__ import annotations
 
 import http.server
-from collections.abc import Callable
+import sys
+import threading
+from collections.abc import Callable, Collection
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -21,6 +29,9 @@ TYPES = {
     ".css": "text/css; charset=utf-8",
     ".atom": "application/atom+xml; charset=utf-8",
 }
+HOST = "127.0.0.1"
+# Seconds a connection may stay silent (between requests, or mid-request).
+TIMEOUT = 10
 
 
 class Preview:
@@ -32,8 +43,13 @@ class Preview:
         self.options = options
         self._key: Any = None
         self._files: dict[str, bytes] = {}
+        self._lock = threading.Lock()
 
     def files(self) -> dict[str, bytes]:
+        with self._lock:  # one store connection, one render at a time
+            return self._current()
+
+    def _current(self) -> dict[str, bytes]:
         views = Views(self.app)  # catches the read models up
         story_id = views.story(self.slug)["story_id"]
         key = (views.head_position(story_id), len(views.versions(self.slug)),
@@ -44,9 +60,24 @@ class Preview:
         return self._files
 
 
-def handler(files: Callable[[], dict[str, bytes]]) -> type[http.server.BaseHTTPRequestHandler]:
+def allowed_hosts(host: str, port: int) -> frozenset[str]:
+    """The Host headers a preview bound to ``host``:``port`` answers: that address, and
+    the loopback names when it is a loopback address (the port left out only for 80)."""
+    names = {host}
+    if host in ("127.0.0.1", "::1", "localhost"):
+        names |= {"127.0.0.1", "localhost", "[::1]"}
+    names = {f"[{n}]" if ":" in n and not n.startswith("[") else n for n in names}
+    allowed = {f"{n}:{port}" for n in names}
+    if port == 80:
+        allowed |= names
+    return frozenset(allowed)
+
+
+def handler(files: Callable[[], dict[str, bytes]],
+            hosts: Collection[str] = ()) -> type[http.server.BaseHTTPRequestHandler]:
     class Handler(http.server.BaseHTTPRequestHandler):
         server_version = "storylog-preview"
+        timeout = TIMEOUT
 
         def do_GET(self) -> None:
             self._respond(body=True)
@@ -55,6 +86,14 @@ def handler(files: Callable[[], dict[str, bytes]]) -> type[http.server.BaseHTTPR
             self._respond(body=False)
 
         def _respond(self, *, body: bool) -> None:
+            host = (self.headers.get("Host") or "").strip().lower()
+            if not host:
+                self._send(400, "text/plain; charset=utf-8", b"no Host header\n", body)
+                return
+            if host not in hosts:
+                self._send(421, "text/plain; charset=utf-8",
+                           b"this preview answers only to its own address\n", body)
+                return
             path = unquote(urlsplit(self.path).path).lstrip("/")
             if path == "" or path.endswith("/"):
                 path += "index.html"
@@ -93,10 +132,26 @@ def handler(files: Callable[[], dict[str, bytes]]) -> type[http.server.BaseHTTPR
     return Handler
 
 
+class PreviewServer(http.server.ThreadingHTTPServer):
+    """A thread per connection; threads never keep the process alive or block its stop."""
+
+    daemon_threads = True
+    block_on_close = False
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return  # the reader went away or fell silent: nothing to say
+        print(f"storylog serve: a request failed: {error!r}", file=sys.stderr)
+
+
 def preview_server(app: StoryApp, slug: str, options: SiteOptions,
                    port: int) -> http.server.HTTPServer:
     """A server on 127.0.0.1:``port`` (0: any free port); renders once before returning,
     so that a story that cannot be shown fails here, not in the browser."""
     preview = Preview(app, slug, options)
     preview.files()
-    return http.server.HTTPServer(("127.0.0.1", port), handler(preview.files))
+    server = PreviewServer((HOST, port), handler(preview.files))
+    server.RequestHandlerClass = handler(preview.files,
+                                         allowed_hosts(HOST, server.server_address[1]))
+    return server

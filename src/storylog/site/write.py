@@ -6,6 +6,11 @@ the whole previous site or the whole new one, and an export that is interrupted
 or fails leaves the previous site as it was. A page whose bytes did not change is
 carried over as a hard link to the existing file: same inode, same modification
 time, so mirrors and caches see it untouched.
+
+The marker file lists the files the last export wrote. Any other file in OUTDIR
+(a signed checkpoint log, a public key, a page of the newsroom's own) is not
+storylog's to delete: it is carried over as it is (a hard link, or the same
+symlink), and an export that would overwrite one is refused.
 """
 
 from __future__ import annotations
@@ -24,6 +29,10 @@ from storylog.errors import RefusedInput
 
 MARKER = ".storylog-site"
 MARKER_TEXT = b"This directory is written by `storylog export`; it is replaced on every export.\n"
+MANIFEST_HEAD = ("This directory is written by `storylog export`. The files listed below are "
+                 "its own and are replaced on every export; any other file is kept.\n")
+# What an export wrote before the marker listed its files: its pages, feed and stylesheet.
+OLD_SITE_SUFFIXES = (".html", ".atom", ".css")
 TEMP_TAG = ".storylog-tmp-"
 
 
@@ -32,17 +41,20 @@ class WriteReport:
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
+        kept = f", {len(self.kept)} not storylog's kept" if self.kept else ""
         return (f"{len(self.written)} written, {len(self.unchanged)} unchanged, "
-                f"{len(self.removed)} removed")
+                f"{len(self.removed)} removed{kept}")
 
 
 def write_site(files: Mapping[str, bytes], outdir: str | Path) -> WriteReport:
     """Make ``outdir`` hold exactly ``files`` (relative path -> bytes), atomically.
 
     Refuses a directory that holds files storylog did not write (no marker file),
-    so that a mistyped OUTDIR is never replaced.
+    so that a mistyped OUTDIR is never replaced. In a directory it did write, files
+    it did not write are kept.
     """
     target = Path(os.path.abspath(outdir))
     if target.is_symlink():
@@ -53,10 +65,11 @@ def write_site(files: Mapping[str, bytes], outdir: str | Path) -> WriteReport:
     paths = {_checked(path): data for path, data in files.items()}
     with _locked(parent):
         _refuse_foreign(target)
+        foreign = _not_ours(target, paths)
         _remove_stale(parent, target.name)
         temp = Path(tempfile.mkdtemp(prefix=f".{target.name}{TEMP_TAG}", dir=parent))
         try:
-            report = _fill(temp, target, paths)
+            report = _fill(temp, target, paths, foreign)
             _set_mode(temp, target)
             _fsync_dir(temp)
             _swap(temp, target)
@@ -71,7 +84,7 @@ def write_site(files: Mapping[str, bytes], outdir: str | Path) -> WriteReport:
 def _checked(path: str) -> str:
     pure = PurePosixPath(path)
     if (pure.is_absolute() or not pure.parts or any(p in ("", ".", "..") for p in pure.parts)
-            or "\\" in path or "\x00" in path or pure.name == MARKER):
+            or any(c in path for c in "\\\x00\n\r") or pure.name == MARKER):
         raise ValueError(f"not a relative file path for a site: {path!r}")
     return str(pure)
 
@@ -88,6 +101,41 @@ def _refuse_foreign(target: Path) -> None:
         )
 
 
+def _ours(target: Path) -> set[str] | None:
+    """The files the last export wrote, as its marker lists them (None: an old marker
+    that lists none)."""
+    try:
+        lines = (target / MARKER).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return set(lines[1:]) if len(lines) > 1 else None
+
+
+def _not_ours(target: Path, files: Mapping[str, bytes]) -> list[str]:
+    """The files (and symlinks) in ``target`` that no export wrote, to carry over;
+    refuses if the new site would overwrite one of them."""
+    if not target.is_dir() or not (target / MARKER).is_file():
+        return []
+    ours = _ours(target)
+    found = []
+    for root, dirs, names in os.walk(target):
+        here = Path(root)
+        links = [d for d in dirs if (here / d).is_symlink()]
+        for name in [*names, *links]:
+            relative = (here / name).relative_to(target).as_posix()
+            mine = (relative in ours) if ours is not None else name.endswith(OLD_SITE_SUFFIXES)
+            if relative != MARKER and not mine:
+                found.append(relative)
+    needed = set(files) | {p.as_posix() for f in files for p in PurePosixPath(f).parents}
+    clash = sorted(p for p in found if p in needed)
+    if clash:
+        raise RefusedInput(
+            f"{target / clash[0]} was not written by `storylog export`, and the site needs "
+            "that name; move it, then export again"
+        )
+    return sorted(found)
+
+
 def _remove_stale(parent: Path, name: str) -> None:
     """Temporary directories left by an export that was killed (we hold the lock)."""
     for stale in parent.glob(f".{name}{TEMP_TAG}*"):
@@ -95,9 +143,12 @@ def _remove_stale(parent: Path, name: str) -> None:
             shutil.rmtree(stale, ignore_errors=True)
 
 
-def _fill(temp: Path, target: Path, files: dict[str, bytes]) -> WriteReport:
-    report = WriteReport()
-    for path, data in {**files, MARKER: MARKER_TEXT}.items():
+def _fill(temp: Path, target: Path, files: dict[str, bytes], foreign: list[str]) -> WriteReport:
+    report = WriteReport(kept=foreign)
+    manifest = (MANIFEST_HEAD + "".join(f"{p}\n" for p in sorted(files))).encode("utf-8")
+    for path in foreign:
+        _carry_over(target / path, temp / path)
+    for path, data in {**files, MARKER: manifest}.items():
         new = temp / path
         new.parent.mkdir(parents=True, exist_ok=True)
         old = target / path
@@ -116,11 +167,25 @@ def _fill(temp: Path, target: Path, files: dict[str, bytes]) -> WriteReport:
         if path != MARKER:
             report.written.append(path)
     if target.is_dir():
+        kept = set(foreign)
         for old in sorted(target.rglob("*")):
             relative = old.relative_to(target).as_posix()
-            if old.is_file() and relative != MARKER and relative not in files:
+            if (old.is_file() and relative != MARKER and relative not in files
+                    and relative not in kept):
                 report.removed.append(relative)
     return report
+
+
+def _carry_over(old: Path, new: Path) -> None:
+    """A file storylog did not write, into the new site as it is."""
+    new.parent.mkdir(parents=True, exist_ok=True)
+    if old.is_symlink():
+        os.symlink(os.readlink(old), new)
+        return
+    try:
+        os.link(old, new)
+    except OSError:
+        shutil.copy2(old, new)
 
 
 def _same(path: Path, data: bytes) -> bool:
