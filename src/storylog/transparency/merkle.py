@@ -222,7 +222,8 @@ def verify_consistency(old_size: int, size: int, old_root: bytes, new_root: byte
         raise ProofFailed(f"the consistency proof does not lead to the old root at size "
                           f"{old_size}: the log's past was changed")
     if sr != new_root:
-        raise ProofFailed(f"the consistency proof does not lead to the new root at size {size}")
+        raise ProofFailed(f"the tree of {size} leaves does not extend the tree of {old_size} "
+                          "(the proof does not lead to its root)")
 
 
 def _check_hash(value: bytes, what: str) -> None:
