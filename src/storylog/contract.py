@@ -80,6 +80,9 @@ def all_schemas() -> dict[str, bytes]:
     schemas = {schema_name(cls): render(event_schema(cls)) for cls in EVENT_CLASSES}
     for (cls, version), model in PAST_VERSIONS.items():
         schemas[schema_name(cls, version)] = render(event_schema(cls, version, model))
+    from storylog.transparency import record  # the public record: a stored contract too
+
+    schemas[record.SCHEMA_NAME] = render(record.schema())
     return schemas
 
 
