@@ -134,8 +134,8 @@ def sessions_closed() -> Iterator[None]:
     opened: list[Any] = []
     real = cli_support.Session.__init__
 
-    def recording(self: Any, db: str) -> None:
-        real(self, db)
+    def recording(self: Any, *args: Any, **kwargs: Any) -> None:
+        real(self, *args, **kwargs)
         opened.append(self)
 
     cli_support.Session.__init__ = recording  # type: ignore[method-assign]

@@ -38,8 +38,8 @@ SESSIONS: list[Any] = []
 _real_init = support.Session.__init__
 
 
-def _recording_init(self: Any, db: str) -> None:
-    _real_init(self, db)
+def _recording_init(self: Any, *args: Any, **kwargs: Any) -> None:
+    _real_init(self, *args, **kwargs)
     SESSIONS.append(self)
 
 
