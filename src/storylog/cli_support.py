@@ -289,6 +289,14 @@ def translate(error: Exception) -> tuple[str, int]:
     name = type(error).__module__.split(".")[0]
     if name in {"sqlite3", "psycopg", "psycopg_pool", "eventsourcing"}:
         return f"the database failed: {first_line(error)}", StoreUnavailable.exit_code
+    if type(error).__name__ == "InvalidTag" and name == "cryptography":
+        # AES-GCM refused to open sealed content: its key or its sealed bytes changed
+        # since it was written (damage or tampering), which is what verify reports.
+        from storylog.errors import VerificationFailed
+
+        return ("an update's sealed content does not open with its key: the key or the "
+                "stored bytes are damaged; keep a copy of the database as evidence and "
+                "restore the keys from a key backup"), VerificationFailed.exit_code
     return (
         f"internal error ({type(error).__name__}: {first_line(error)}); "
         "this is a bug: please report it, with STORYLOG_DEBUG=1 for details",
