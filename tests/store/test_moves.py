@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from typing import Any
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import orjson
@@ -128,7 +128,7 @@ def test_a_whole_newsroom_moves_exactly_after_source_merges_and_takedowns(
         tmp_path: Path, fresh_pg: Any) -> None:
     """Before: `load` refused the file ("story 'sources' does not match its story_id"),
     and the legal hold (u2) arrived erased."""
-    cli, before, export, checkpoints = newsroom
+    _cli, before, export, checkpoints = newsroom
     moved = Cli(str(tmp_path / "moved.db") if target == "sqlite" else fresh_pg())
     loaded = moved("load", str(export), "--json")
     assert loaded.exit_code == 0, loaded.stderr
@@ -191,7 +191,7 @@ def test_a_legal_hold_keeps_its_key_in_a_story_export_and_an_erasure_has_none(
 
 def test_an_old_export_with_the_registry_labelled_sources_still_loads(
         sqlite_newsroom: Newsroom, tmp_path: Path) -> None:
-    cli, before, export, checkpoints = sqlite_newsroom
+    _cli, before, export, checkpoints = sqlite_newsroom
     old = tmp_path / "old.ndjson"
     old.write_bytes(export.read_bytes().replace(b'"story":"@source-registry"',
                                                 b'"story":"sources"'))
@@ -247,7 +247,7 @@ def test_a_redacted_export_holds_nothing_internal_and_load_refuses_it(
 
 def test_a_full_export_does_not_load_into_a_store_with_its_own_registry_or_checkpoints(
         sqlite_newsroom: Newsroom, tmp_path: Path) -> None:
-    _, _, export, checkpoints = sqlite_newsroom
+    _, _, export, _checkpoints = sqlite_newsroom
     target = Cli(str(tmp_path / "target.db"))
     target.ok("new", "other", "--headline", "Other")
     target.ok("add", "other", "--text", "One.", "--source", "Epsilon,kind=outlet")

@@ -535,10 +535,10 @@ class Archive:
         labels: dict[str, str] = {}
         start = 1
         while batch := self.app.raw_rows(start, 2000):
-            for row in batch:
-                if row.story_id not in labels:
-                    labels[row.story_id] = _export_label(row)
-                yield labels[row.story_id], row.story_id, row.position, row.topic, row.state
+            for raw in batch:
+                if raw.story_id not in labels:
+                    labels[raw.story_id] = _export_label(raw)
+                yield labels[raw.story_id], raw.story_id, raw.position, raw.topic, raw.state
             start = batch[-1].id + 1
 
     def _checkpoint_rows(self) -> list[Any]:
@@ -640,9 +640,9 @@ class Archive:
             raise
         return {slug: len(r) for slug, r in stories.items()}
 
-    def holds(self, chain_id: UUID) -> bool:
+    def holds(self, chain_id: UUID | str) -> bool:
         """Does this store hold a chain (a story, or the source registry) of this id?"""
-        return bool(self.app.recorder.select_events(chain_id, lte=1))
+        return bool(self.app.recorder.select_events(UUID(str(chain_id)), lte=1))
 
     def _put_checkpoints(self, checkpoints: list[dict[str, Any]]) -> None:
         if not checkpoints:
