@@ -79,6 +79,11 @@ def build_newsroom(cli: Cli, folder: Path) -> tuple[str, str]:
            "--yes", editor="desk")
     cli.ok("add", "port-live", "--stamp", "2025-11-05 09:00", "--text", "A ship returned.",
            "--source", "Delta Desk,kind=official")
+    # One source cited twice by one update, directly and as the channel of another: the
+    # timeline shows it once, and the same in every store (it depended on row order).
+    cli.ok("add", "port-live", "--stamp", "2025-11-05 10:00", "--text", "Cranes idle.",
+           "--source", "Epsilon Post,kind=outlet",
+           "--source", "Zeta Herald,kind=outlet,via=Epsilon Post")
     cli.ok("retract", "port-live", "u2", "--reason", "wrong ship", "--note", "Withdrawn.")
     cli.ok("source", "merge", "Delta Desk", "Alpha Wire", "--reason", "one desk")
     cli.ok("retitle", "bridge-live", "--headline", "The bridge falls", "--reason", "news")
@@ -133,7 +138,7 @@ def test_a_whole_newsroom_moves_exactly_after_source_merges_and_takedowns(
     loaded = moved("load", str(export), "--json")
     assert loaded.exit_code == 0, loaded.stderr
     assert orjson.loads(loaded.stdout) == {"@source-registry": 3, "bridge-live": 11,
-                                           "port-live": 6}
+                                           "port-live": 7}
     assert "loaded 2 checkpoint records" in loaded.stderr and "note:" not in loaded.stderr
 
     after = shown(moved, checkpoints=checkpoints)
