@@ -184,14 +184,6 @@ class StoryApp(Application[UUID]):
         table = getattr(self.recorder, "events_table_name", "stored_events")
         return table, "notification_id" if self.sql.postgres else "rowid"
 
-    def event_order(self) -> list[tuple[str, int]]:
-        """(story id, position) of every stored event, in notification order."""
-        assert self.sql is not None
-        table, nid = self._events_table()
-        rows = self.sql.fetchall(
-            f"SELECT originator_id, originator_version FROM {table} ORDER BY {nid}")
-        return [(_uuid_text(r["originator_id"]), r["originator_version"]) for r in rows]
-
     def raw_rows(self, start: int, limit: int) -> list[RawRow]:
         """Stored events from notification id ``start`` on, read with plain SQL."""
         assert self.sql is not None

@@ -73,15 +73,6 @@ def event_line(label: str, story_id: str, position: int, topic: str, state: byte
     return orjson.dumps(line) + b"\n"
 
 
-def export_lines(
-    slug: str, rows: Iterable[StoredEvent], keys: KeyStore, withheld: frozenset[str] = frozenset()
-) -> Iterator[bytes]:
-    """A chain's rows as exact lines; ``withheld`` key ids (erased) carry no key."""
-    for row in rows:
-        yield event_line(slug, str(row.originator_id), row.originator_version, row.topic,
-                         row.state, keys, erased=withheld)
-
-
 def checkpoint_line(seq: int, digest: str, signed: str) -> bytes:
     """The store's record of one checkpoint it signed (table storylog_checkpoints)."""
     return orjson.dumps({"storylog": "checkpoint", "seq": seq, "hash": digest,
