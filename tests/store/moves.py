@@ -32,6 +32,7 @@ def shown(cli: Cli, *, moments: int = 1, checkpoints: tuple[str, str] | None = N
     if checkpoints is not None:
         ask("verify", "--checkpoints", checkpoints[0], "--pubkey", checkpoints[1], "--json")
     ask("corrections", "--json")
+    ask("erasure-report", "--json")
     sources = ask("sources", "--json")
     for source in sources:
         ask("timeline", source["name"], "--json")

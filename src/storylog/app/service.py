@@ -116,8 +116,14 @@ class StoryApp(Application[UUID]):
         if self._readmodel is None:
             assert self.sql is not None
             self._readmodel = ReadModel(self.sql, self.factory.tracking_recorder())
-            self._readmodel.on_erase = self._destroy_key
+            self._readmodel.on_erase = self._erased
         return self._readmodel
+
+    def _erased(self, story: str, update_id: str) -> None:
+        """The read models folded an erasure: destroy the key if it is still there (a
+        tombstone already there keeps the moment the key was destroyed)."""
+        if self.keys.get(key_id(story, update_id)) is not None:
+            self._destroy_key(story, update_id)
 
     def _destroy_key(self, story: str, update_id: str) -> None:
         self.keys.destroy(key_id(story, update_id))
@@ -501,6 +507,8 @@ class Archive:
         )
 
         erased, held = self.taken_down_keys()
+        erased_at = {k: str(at) for k, secret, at in self.app.keys.rows()
+                     if secret is None and k in erased and at} if erased and not redacted else {}
         if redacted:
             yield "header", redacted_header()
         for label, sid, position, topic, state in self._recorded(slug):
@@ -509,7 +517,7 @@ class Archive:
                                      erased | held)
             else:
                 line = event_line(label, sid, position, topic, state, self.app.keys,
-                                  erased=erased, held=held)
+                                  erased=erased, held=held, erased_at=erased_at)
             yield "event", line
         if slug is None and not redacted:
             for row in self._checkpoint_rows():
@@ -608,10 +616,11 @@ class Archive:
         """Insert a checked file's chains (and the checkpoint records of the store it
         came from), all or nothing, keeping the file's order of events across chains
         (the store's own order, in an export of every story)."""
-        from storylog.store.transfer import keys_of, rows_of
+        from storylog.store.transfer import keys_of, rows_of, tombstones_of
 
         stories = rows_of(lines)
         keys = keys_of(lines)
+        tombstones = tombstones_of(lines)
         for label, rows in stories.items():
             if self.holds(rows[0].originator_id):
                 raise RefusedInput(_already_here(label))
@@ -622,6 +631,8 @@ class Archive:
         rows = _in_file_order(lines, stories)
         added = self.app.keys.put_many(keys)
         try:
+            self.app.keys.put_rows(tombstones)  # erasures stay erasures, with their time
+            added += [key for key, _, _ in tombstones]
             self._put_checkpoints(checkpoints or [])
             self.app.recorder.insert_events(rows)
         except BaseException as error:

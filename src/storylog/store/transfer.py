@@ -54,15 +54,21 @@ INTERNAL_PAYLOAD_FIELDS = ("reason", "override", "flags")
 
 def event_line(label: str, story_id: str, position: int, topic: str, state: bytes,
                keys: KeyStore, *, erased: frozenset[str] = frozenset(),
-               held: frozenset[str] = frozenset()) -> bytes:
+               held: frozenset[str] = frozenset(),
+               erased_at: dict[str, str] | None = None) -> bytes:
     """One stored event as an exact line: the row, and its update's key unless the
     update was erased (``erased``: key ids); ``held`` updates (legal holds) carry
-    their key but not their text in clear."""
+    their key but not their text in clear. An erasing takedown carries when the key
+    was destroyed (``erased_at``, from the key store's tombstone)."""
     record = orjson.loads(state)
     line: dict[str, Any] = {
         "story": label, "story_id": story_id, "position": position,
         "type": topic.rsplit(".", 1)[-1], "topic": topic, "record": record,
     }
+    if erased_at and line["type"] == "UpdateTakenDown" and record["payload"].get("erase"):
+        moment = erased_at.get(f"{story_id}/{record['payload'].get('update_id')}")
+        if moment is not None:
+            line["key_erased_at"] = moment
     sealed = record.get("sealed")
     if sealed and sealed["key"] not in erased:
         secret = keys.get(sealed["key"])
@@ -290,12 +296,42 @@ def _check_line(line: Any, named: dict[tuple[str, str], str]) -> None:
         raise ValueError("key must be hex text")
     if "key" in line:
         bytes.fromhex(line["key"])
+    if "key_erased_at" in line:
+        _check_erased_at(line)
     sealed = line["record"].get("sealed")
     if sealed is not None and not (
         isinstance(sealed, dict)
         and all(isinstance(sealed.get(k), str) for k in ("key", "nonce", "box"))
     ):
         raise ValueError("record.sealed must hold key, nonce and box")
+
+
+def _check_erased_at(line: dict[str, Any]) -> None:
+    """When an erasure destroyed its key: only on an erasing takedown, a time with a zone."""
+    from datetime import datetime
+
+    payload = line["record"].get("payload")
+    if line.get("type") != "UpdateTakenDown" or not isinstance(payload, dict) or \
+            payload.get("erase") is not True:
+        raise ValueError("key_erased_at belongs only on a takedown that erases")
+    moment = line["key_erased_at"]
+    try:
+        parsed = datetime.fromisoformat(moment) if isinstance(moment, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.utcoffset() is None or len(moment) > 40:
+        raise ValueError(f"key_erased_at {str(moment)[:40]!r} is not a time with a zone")
+
+
+def tombstones_of(lines: list[dict[str, Any]]) -> list[tuple[str, bytes | None, str | None]]:
+    """The key store's record of each erasure in a file (key id, no secret, when): the
+    moment the file carries, or now (older files do not carry it)."""
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC).isoformat()
+    return [(f"{line['story_id']}/{line['record']['payload']['update_id']}", None,
+             line.get("key_erased_at", now)) for line in lines
+            if line["type"] == "UpdateTakenDown" and line["record"]["payload"].get("erase")]
 
 
 def _chain_label(label: str, chain_id: str) -> str:
