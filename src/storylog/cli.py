@@ -976,45 +976,55 @@ def checkpoint(session: Session, key_path: Path, log_path: Path, as_json: bool) 
 
 @cli.command()
 @click.argument("slug", required=False)
-@click.option("--all", "everything", is_flag=True, help="Every story.")
+@click.option("--all", "everything", is_flag=True,
+              help="Every story, the source registry and the store's checkpoint records.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write to FILE instead of standard output. It holds update keys and "
               "plaintext, so it is created readable by you only (mode 600).")
-@click.option("--audit", is_flag=True,
-              help="Include the content of legally taken-down updates (auditors' copies).")
+@click.option("--redacted", is_flag=True,
+              help="For third parties: no keys, no sealed or taken-down content, no "
+              "confidential sources, editors, command ids or internal reasons. It cannot "
+              "be verified or loaded (`load` refuses it, saying what it lacks).")
+@click.option("--audit", is_flag=True, hidden=True)  # exact is the default now; old scripts
 @click.pass_obj
-def events(
-    session: Session, slug: str | None, everything: bool, output: str | None, audit: bool
-) -> None:
-    """Write a story's events as NDJSON (one event a line, as stored, with keys).
+def events(session: Session, slug: str | None, everything: bool, output: str | None,
+           redacted: bool, audit: bool) -> None:
+    """Write a story's events, or the whole store's, as NDJSON: an exact copy to load.
 
-    The file holds every update's key and its text in clear: keep it private. With -o
-    it is created with mode 600; standard output goes where you send it.
+    One event a line, as stored, with every update's key (a legal hold's too; an erased
+    update has none), so `storylog load` into a fresh store gives back the same chains,
+    views, verification and sources. With --all: every story and the source registry in
+    the order they were recorded, then the checkpoints this store signed. The file
+    holds keys and text in clear: keep it private. With -o it is created with mode
+    600; standard output goes where you send it.
 
     \b
     Example:
-      storylog events pokrovsk-live -o pokrovsk.ndjson
+      storylog events --all -o newsroom.ndjson
+      storylog events pokrovsk-live --redacted > pokrovsk-for-partners.ndjson
     """
     from contextlib import nullcontext
 
     from storylog.app.service import Archive
-    from storylog.store.transfer import export_lines, private_file
+    from storylog.store.transfer import private_file
 
     if not slug and not everything:
         raise click.UsageError("give a SLUG or --all")
-    app = session.app()
-    archive = Archive(app)
-    withheld = frozenset() if audit else archive.taken_down_keys()
-    chains = archive.chains(slug)
-    written = 0
+    lines = Archive(session.app()).export(None if everything else slug, redacted=redacted)
+    written: dict[str, int] = {"event": 0, "checkpoint": 0, "header": 0}
     with private_file(output) if output else nullcontext(sys.stdout.buffer) as out:
-        for label, rows in chains:
-            out.writelines(export_lines(label, rows, app.keys, withheld))
-            written += len(rows)
+        for what, line in lines:
+            out.write(line)
+            written[what] += 1
         out.flush()
     if output:
-        private = " (mode 600: it holds update keys and plaintext; keep it private)"
-        say(f"wrote {written} events to {output}" + (private if Path(output).is_file() else ""))
+        checkpoints = f" and {counted(written['checkpoint'], 'checkpoint record')}" \
+            if written["checkpoint"] else ""
+        kind = "a redacted export (not loadable)" if redacted else "an exact export"
+        private = " (mode 600: it holds update keys and plaintext; keep it private)" \
+            if not redacted and Path(output).is_file() else ""
+        say(f"wrote {counted(written['event'], 'event')}{checkpoints} to {output}, "
+            f"{kind}{private}")
 
 
 @cli.command()
@@ -1025,23 +1035,31 @@ def load(session: Session, file: Any, as_json: bool) -> None:
     """Load events written by `storylog events` into this database (- for stdin).
 
     The whole file is checked in memory first: every chain must verify, every record
-    must be one a live command could have written (validated for its class), and
-    every story must replay under the commands' rules. Otherwise nothing is loaded and
-    the refusal names the line of the file.
+    must be one a live command could have written (validated for its class), every
+    story must replay under the commands' rules, and every checkpoint record must sign
+    heads the file holds. Otherwise nothing is loaded and the refusal names the line.
+    An export of every store loads only into a store without stories, source merges
+    or checkpoints of the same; a redacted export is refused. What a file lacks (keys
+    of updates that were not erased, from older exports) is said on stderr.
 
     \b
     Example:
-      storylog --db postgresql://localhost/news load pokrovsk.ndjson
+      storylog --db postgresql://localhost/news load newsroom.ndjson
     """
     from storylog.app.service import Archive
-    from storylog.store.transfer import parse_lines
+    from storylog.store.transfer import read_export
 
-    lines = parse_lines(file)
-    loaded = Archive(session.writer(create=True)).load(lines)
+    export = read_export(file)
+    loaded = Archive(session.writer(create=True)).load(export.events, export.checkpoints)
     if as_json:
         echo_json(loaded)
     for story, count in loaded.items():
         say(f"loaded {story}: {counted(count, 'event')}")
+    if export.checkpoints:
+        say(f"loaded {counted(len(export.checkpoints), 'checkpoint record')} (the "
+            "checkpoints the store signed)")
+    for note in export.notes:
+        say(note)
 
 
 # -- backups that respect erasure: keys apart, backups, restore, the erasure report --

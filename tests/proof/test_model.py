@@ -62,14 +62,20 @@ from storylog.projections.readmodel import TABLES
 from storylog.projections.story_view import story_view
 from storylog.projections.timeline import timeline
 from storylog.store.verify import check_all
-from tests.conftest import Cli
+from tests.conftest import Cli, postgres_url
 from tests.proof.support import assert_fixed
+from tests.store.moves import differences, shown
 
 EXAMPLES = int(os.environ.get("STORYLOG_PROOF_MODEL_EXAMPLES", "500"))
 # Shrinking a failure of this machine can take many minutes; STORYLOG_PROOF_SHRINK=1 for it.
 PHASES = [Phase.explicit, Phase.reuse, Phase.generate] + (
     [Phase.shrink] if os.environ.get("STORYLOG_PROOF_SHRINK") else [])
 STEPS = int(os.environ.get("STORYLOG_PROOF_MODEL_STEPS", "15"))
+# The machine that also moves whole stores is slower a step (two fresh stores, one of them
+# on PostgreSQL, and everything they show): few examples, derandomized, so its time is fixed.
+MOVE_EXAMPLES = int(os.environ.get("STORYLOG_PROOF_MOVE_EXAMPLES", "24"))
+MOVE_STEPS = int(os.environ.get("STORYLOG_PROOF_MOVE_STEPS", "28"))
+MOVED_WITH: Counter[str] = Counter()  # what the stores held when they moved
 SLUG = "model-live"
 SOURCES = [("Alpha Wire", "agency"), ("Beta Times", "outlet"), ("Gamma Watch", "osint"),
            ("Delta Desk", "official")]
@@ -79,6 +85,7 @@ KINDS = ["update", "copy-edit", "clarification", "correction", "editors-note"]
 NOTE_KINDS = {"clarification", "correction", "editors-note"}
 STATUSES = ["unverified", "verified", "disputed", "denied", "false"]
 HEADLINES = ["Battle for the bridge", "Bridge destroyed", "Bridge retaken"]
+REVIEWABLE = {"clarification", "correction", "editors-note", "retraction", "takedown"}
 
 OUTCOMES: Counter[str] = Counter()
 
@@ -138,6 +145,14 @@ class Model:
         self.changes: list[dict[str, Any]] = []  # edits, retractions, takedowns
         self.merged: dict[str, str] = {}
         self.erasures = 0
+        self.reviewed: set[tuple[str, int]] = set()
+        self.retitles = 0
+
+    def reviewable(self, uid: str) -> set[int]:
+        """Revisions of an update the standards desk signs off: changes with a public
+        note, retractions, takedowns, and copy edits the stealth check flagged."""
+        return {c["revision"] for c in self.changes if c["update"] == uid and (
+            c["kind"] in REVIEWABLE or c["flagged"])}
 
     def find(self, key: str) -> str:
         while key in self.merged:
@@ -539,6 +554,26 @@ class StoryMachine(RuleBasedStateMachine):
                                        "kind": "takedown", "position": self.model.position,
                                        "flagged": False})
 
+    @precondition(lambda self: self.model.changes)
+    @rule(data=st.data(), off=st.sampled_from([0, 0, 0, 1]), cli=st.booleans())
+    def review(self, data: st.DataObject, off: int, cli: bool) -> None:
+        """The standards desk signs off a change; now and then a revision that is no
+        change to review, or one already reviewed (exit 1)."""
+        change = data.draw(st.sampled_from(self.model.changes))
+        uid, revision = change["update"], change["revision"] + off
+        done = (uid, revision) in self.model.reviewed
+        expected = 0 if revision in self.model.reviewable(uid) and not done else 1
+        if cli:
+            code, _ = self.via_cli("review", SLUG, uid, "--revision", str(revision),
+                                   "--note", "checked", editor="desk")
+        else:
+            code, _ = self.api(lambda: commands.review(
+                self.app, SLUG, uid, revision, note="checked", editor="desk"))
+        self.ran(code, expected, f"review {uid} revision {revision}")
+        if code == 0:
+            self.model.reviewed.add((uid, revision))
+            self.model.position += 1
+
     @rule(headline=st.sampled_from(HEADLINES), cli=st.booleans())
     def retitle(self, headline: str, cli: bool) -> None:
         expected = 1 if headline == self.model.headline else 0
@@ -554,6 +589,7 @@ class StoryMachine(RuleBasedStateMachine):
         if code == 0:
             self.model.headline = headline
             self.model.position += 1
+            self.model.retitles += 1
 
     @precondition(lambda self: len(self.model.known()) >= 2)
     @rule(data=st.data(), anywhere=st.sampled_from([False, False, False, False, True]))
@@ -617,6 +653,114 @@ class StoryMachine(RuleBasedStateMachine):
         self.app.catch_up()
         rebuilt = dump(self.app)
         assert rebuilt == incremental, "rebuilt read models differ"
+
+
+class MovingStoryMachine(StoryMachine):
+    """The same newsroom, moved whole now and then: `events --all`, then `load` into a
+    fresh SQLite store and a fresh PostgreSQL store, each of which must show exactly what
+    the store it came from shows (chain heads, every version with and without --audit,
+    the story as known at its moments, verify with the checkpoints, corrections, sources
+    and their timelines); then back from PostgreSQL into a fresh SQLite store, whose read
+    models must equal the old store's, and where the commands carry on. Checkpoints are
+    signed now and then, so their records move too and publications pin them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.key = os.path.join(self.folder, "newsroom.key")
+        self.log = os.path.join(self.folder, "checkpoints.ndjson")
+        self.cli.ok("keygen", self.key)
+        self.moves = 0
+        self.signed = 0
+        self.databases: list[str] = []
+
+    def teardown(self) -> None:
+        import psycopg
+
+        if self.databases:
+            with psycopg.connect(postgres_url(), autocommit=True) as conn:
+                for name in self.databases:
+                    conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        super().teardown()
+
+    def fresh_pg(self) -> str:
+        import uuid
+        from urllib.parse import urlsplit, urlunsplit
+
+        import psycopg
+
+        name = f"t_move_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(postgres_url(), autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name} TEMPLATE template0")
+        self.databases.append(name)
+        return urlunsplit(urlsplit(postgres_url())._replace(path=f"/{name}"))
+
+    # Publications drawn twice as often here: a move must show every version.
+    @rule(held=st.sampled_from([None, None, "current", "stale"]), cli=st.booleans())
+    def publish_more(self, held: str | None, cli: bool) -> None:
+        self.publish(held=held, cli=cli)
+
+    @precondition(lambda self: self.model.updates)
+    @rule()
+    def sign(self) -> None:
+        code, _ = self.via_cli("checkpoint", "--key", self.key, "--log", self.log)
+        self.ran(code, 0, "checkpoint")
+        self.signed += 1
+
+    def held(self) -> set[str]:
+        """What the store holds, of what a move must carry."""
+        m, grounds = self.model, {u.taken_down for u in self.model.updates.values()}
+        kinds = {"source merges": bool(m.merged), "erasures": m.erasures > 0,
+                 "legal holds": bool(grounds - {None, "source-safety"}),
+                 "reviews": bool(m.reviewed), "retitles": m.retitles > 0,
+                 "publications": bool(m.versions), "checkpoints": self.signed > 0,
+                 "retractions": any(u.retraction for u in m.updates.values())}
+        return {kind for kind, present in kinds.items() if present}
+
+    def ready(self) -> bool:
+        """Published versions to show, and a good part of the rest of the mix."""
+        held = self.held()
+        return "publications" in held and len(held) >= 4
+
+    def everything(self, cli: Cli) -> dict[str, str]:
+        checkpoints = (self.log, self.key + ".pub") if os.path.exists(self.log) else None
+        return shown(cli, moments=7, checkpoints=checkpoints)
+
+    # A store is moved once it holds a good part of what a move must carry, at most twice
+    # a run (the second time, the store that came back moves again).
+    @precondition(lambda self: self.moves < 2 and self.ready())
+    @rule()
+    def move(self) -> None:
+        MOVED_WITH.update(self.held())
+        before = self.everything(self.cli)
+        where = os.path.join(self.folder, f"move-{self.moves}")
+        self.cli.ok("events", "--all", "-o", f"{where}.ndjson")
+        lite, pg = Cli(f"{where}.db"), Cli(self.fresh_pg())
+        for target in (lite, pg):
+            loaded = target("load", f"{where}.ndjson")
+            assert loaded.exit_code == 0 and "note:" not in loaded.stderr, loaded.stderr
+            after = self.everything(target)
+            assert differences(before, after) == [], [
+                (target.db, c, before.get(c), after.get(c)) for c in differences(before, after)]
+        pg.ok("events", "--all", "-o", f"{where}-back.ndjson")
+        with open(f"{where}.ndjson", "rb") as sent, open(f"{where}-back.ndjson", "rb") as back:
+            assert sent.read() == back.read(), "the export from PostgreSQL differs"
+        back = Cli(f"{where}-back.db")
+        back.ok("load", f"{where}-back.ndjson")
+        assert differences(before, self.everything(back)) == [], "after the way back"
+        moved = StoryApp(back.db)
+        moved.catch_up()
+        assert dump(moved) == dump(self.app), "the read models differ after the way back"
+        self.app.close()
+        self.app, self.cli = moved, back
+        self.moves += 1
+        OUTCOMES["whole-store moves (SQLite, PostgreSQL and back)"] += 1
+        self.steps += 1
+
+    # Drawn twice as often as the other rules.
+    @precondition(lambda self: self.moves < 2 and self.ready())
+    @rule()
+    def move_later(self) -> None:
+        self.move()
 
 
 @pytest.mark.slow
@@ -715,3 +859,32 @@ def test_a_rebuild_after_an_erasure_gives_the_same_sources(sqlite_db: str, tally
            f"{[(s['name'], s['kind']) for s in before]} / "
            f"{[(s['name'], s['kind']) for s in after]}")
     assert_fixed(verify.exit_code == 0 and before == after, (verify.stderr, before, after))
+
+
+@pytest.mark.slow
+def test_a_whole_store_moved_to_sqlite_and_postgresql_and_back_shows_the_same(tally) -> None:
+    """Item 4 of issue 13: the round-trip proof, on the model's commands plus reviews and
+    checkpoints, with merges, legal and erasing takedowns, retitles and publications."""
+    t = tally("model")
+    runs: list[tuple[int, int]] = []
+
+    class Counted(MovingStoryMachine):
+        def teardown(self) -> None:
+            runs.append((self.steps, self.moves))
+            super().teardown()
+
+    try:
+        run_state_machine_as_test(Counted, settings=settings(
+            max_examples=MOVE_EXAMPLES, stateful_step_count=MOVE_STEPS, deadline=None,
+            database=None, derandomize=True, suppress_health_check=list(HealthCheck),
+            phases=PHASES))
+    finally:
+        t.cases += len(runs)
+        t.notes.append(f"moving: {len(runs)} examples, {sum(s for s, _ in runs)} commands, "
+                       f"{sum(m for _, m in runs)} whole-store moves checked, of stores "
+                       f"holding {dict(sorted(MOVED_WITH.items()))}")
+    assert len(runs) >= MOVE_EXAMPLES
+    assert sum(m for _, m in runs) >= MOVE_EXAMPLES // 3, "too few moves to prove anything"
+    assert all(MOVED_WITH[kind] >= 1 for kind in (
+        "source merges", "erasures", "legal holds", "reviews", "retitles", "publications",
+        "checkpoints", "retractions")), f"moves lacked some of the mix: {MOVED_WITH}"

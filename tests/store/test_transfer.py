@@ -317,7 +317,7 @@ def test_a_load_that_loses_a_race_takes_its_keys_back(
     cli.ok("new", SLUG, "--headline", "Someone else's story")
     before = stored_counts(cli.db)
     app = StoryApp(cli.db)
-    monkeypatch.setattr(app, "exists", lambda slug: False)  # the race: checked before it
+    monkeypatch.setattr(Archive, "holds", lambda self, chain: False)  # checked before it
     with pytest.raises(Conflict):
         Archive(app).load(parse_lines(good.splitlines()))
     app.close()

@@ -116,8 +116,14 @@ class StoryApp(Application[UUID]):
         if self._readmodel is None:
             assert self.sql is not None
             self._readmodel = ReadModel(self.sql, self.factory.tracking_recorder())
-            self._readmodel.on_erase = self._destroy_key
+            self._readmodel.on_erase = self._erased
         return self._readmodel
+
+    def _erased(self, story: str, update_id: str) -> None:
+        """The read models folded an erasure: destroy the key if it is still there (a
+        tombstone already there keeps the moment the key was destroyed)."""
+        if self.keys.get(key_id(story, update_id)) is not None:
+            self._destroy_key(story, update_id)
 
     def _destroy_key(self, story: str, update_id: str) -> None:
         self.keys.destroy(key_id(story, update_id))
@@ -183,14 +189,6 @@ class StoryApp(Application[UUID]):
         assert self.sql is not None
         table = getattr(self.recorder, "events_table_name", "stored_events")
         return table, "notification_id" if self.sql.postgres else "rowid"
-
-    def event_order(self) -> list[tuple[str, int]]:
-        """(story id, position) of every stored event, in notification order."""
-        assert self.sql is not None
-        table, nid = self._events_table()
-        rows = self.sql.fetchall(
-            f"SELECT originator_id, originator_version FROM {table} ORDER BY {nid}")
-        return [(_uuid_text(r["originator_id"]), r["originator_version"]) for r in rows]
 
     def raw_rows(self, start: int, limit: int) -> list[RawRow]:
         """Stored events from notification id ``start`` on, read with plain SQL."""
@@ -454,20 +452,17 @@ class Archive:
         from pathlib import Path
 
         from storylog.projections.readmodel import TABLES
-        from storylog.store.transfer import export_lines
 
         self.app.catch_up()
-        lines = [orjson.loads(line) for label, rows in self.chains()
-                 for line in export_lines(label, rows, self.app.keys)]
+        # In this store's order, so that the fold meets the source registry's merges
+        # between the same stories' events as here.
+        lines = [orjson.loads(line) for what, line in self.export() if what == "event"]
         if not lines:
             return []
-        # The scratch store gets the rows in this store's order, so that the fold meets
-        # the source registry's merges between the same stories' events as here.
-        order = self.app.event_order()
         with tempfile.TemporaryDirectory() as scratch_dir:
             scratch = StoryApp(str(Path(scratch_dir) / "check.db"))
             try:
-                Archive(scratch).load(lines, order=order)
+                Archive(scratch).load(lines)
                 scratch.catch_up()
                 problems = []
                 for table in TABLES:
@@ -486,13 +481,72 @@ class Archive:
             finally:
                 scratch.close()
 
-    def taken_down_keys(self) -> frozenset[str]:
-        """The keys of every taken-down update, whose content no export carries."""
+    def taken_down_keys(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The keys of every taken-down update: (erased, held for auditors)."""
         self.app.catch_up()
         assert self.app.sql is not None
         rows = self.app.sql.fetchall(
-            "SELECT story_id, update_id FROM rm_revisions WHERE action = 'taken-down'")
-        return frozenset(key_id(r["story_id"], r["update_id"]) for r in rows)
+            "SELECT story_id, update_id, erased FROM rm_revisions WHERE action = 'taken-down'")
+        erased = frozenset(key_id(r["story_id"], r["update_id"]) for r in rows if r["erased"])
+        held = frozenset(key_id(r["story_id"], r["update_id"]) for r in rows if not r["erased"])
+        return erased, held
+
+    # -- moving a store: export and load ---------------------------------------------
+
+    def export(self, slug: str | None = None, *,
+               redacted: bool = False) -> Iterator[tuple[str, bytes]]:
+        """A story's events, or (no slug) every chain's events in the order this store
+        recorded them and then its record of the checkpoints it signed, as NDJSON lines
+        ("event" | "checkpoint" | "header", line). Exact unless ``redacted``: every key
+        but an erased update's, so a load gives this store back."""
+        from storylog.store.transfer import (
+            checkpoint_line,
+            event_line,
+            redacted_header,
+            redacted_line,
+        )
+
+        erased, held = self.taken_down_keys()
+        erased_at = {k: str(at) for k, secret, at in self.app.keys.rows()
+                     if secret is None and k in erased and at} if erased and not redacted else {}
+        if redacted:
+            yield "header", redacted_header()
+        for label, sid, position, topic, state in self._recorded(slug):
+            if redacted:
+                line = redacted_line(label, sid, position, topic, state, self.app.keys,
+                                     erased | held)
+            else:
+                line = event_line(label, sid, position, topic, state, self.app.keys,
+                                  erased=erased, held=held, erased_at=erased_at)
+            yield "event", line
+        if slug is None and not redacted:
+            for row in self._checkpoint_rows():
+                yield "checkpoint", checkpoint_line(row["seq"], row["hash"], row["line"])
+
+    def _recorded(self, slug: str | None) -> Iterator[tuple[str, str, int, str, bytes]]:
+        """(label, chain id, position, topic, state) of one story's events, or of every
+        event in the store's order, read in batches."""
+        if slug is not None:
+            for label, rows in self.chains(slug):
+                for row in rows:
+                    yield (label, str(row.originator_id), row.originator_version, row.topic,
+                           row.state)
+            return
+        labels: dict[str, str] = {}
+        start = 1
+        while batch := self.app.raw_rows(start, 2000):
+            for raw in batch:
+                if raw.story_id not in labels:
+                    labels[raw.story_id] = _export_label(raw)
+                yield labels[raw.story_id], raw.story_id, raw.position, raw.topic, raw.state
+            start = batch[-1].id + 1
+
+    def _checkpoint_rows(self) -> list[Any]:
+        assert self.app.sql is not None
+        if not self.recorded_checkpoints():
+            return []
+        return self.app.sql.fetchall(
+            "SELECT seq, hash, line FROM storylog_checkpoints ORDER BY seq")
 
     def heads(self) -> list[Any]:
         """Every chain's verified head, for a checkpoint; refuses if a chain is broken."""
@@ -558,30 +612,94 @@ class Archive:
         return check_log(lines, public, heads) + missing_from_log(lines, recorded, log)
 
     def load(self, lines: list[dict[str, Any]],
-             order: list[tuple[str, int]] | None = None) -> dict[str, int]:
-        """Insert a file's stories, all or nothing; ``order`` ((story id, position) in
-        the order to insert) keeps another store's interleaving of stories."""
-        from storylog.store.transfer import keys_of, rows_of
+             checkpoints: list[dict[str, Any]] | None = None) -> dict[str, int]:
+        """Insert a checked file's chains (and the checkpoint records of the store it
+        came from), all or nothing, keeping the file's order of events across chains
+        (the store's own order, in an export of every story)."""
+        from storylog.store.transfer import keys_of, rows_of, tombstones_of
 
         stories = rows_of(lines)
         keys = keys_of(lines)
-        for slug in stories:
-            if self.app.exists(slug):
-                raise RefusedInput(f"story {slug} is already in this store; nothing was loaded")
+        tombstones = tombstones_of(lines)
+        for label, rows in stories.items():
+            if self.holds(rows[0].originator_id):
+                raise RefusedInput(_already_here(label))
+        if checkpoints and self.recorded_checkpoints():
+            raise RefusedInput("this store has signed checkpoints of its own, and the file "
+                               "carries another store's; load it into a fresh store; nothing "
+                               "was loaded")
+        rows = _in_file_order(lines, stories)
         added = self.app.keys.put_many(keys)
-        rows = [row for story_rows in stories.values() for row in story_rows]
-        if order is not None:
-            rank = {key: n for n, key in enumerate(order)}
-            rows.sort(key=lambda row: rank.get((str(row.originator_id), row.originator_version),
-                                               len(rank)))
         try:
+            self.app.keys.put_rows(tombstones)  # erasures stay erasures, with their time
+            added += [key for key, _, _ in tombstones]
+            self._put_checkpoints(checkpoints or [])
             self.app.recorder.insert_events(rows)
         except BaseException as error:
             self.app.keys.remove_unused(added)  # the store is left as it was
+            self._take_back_checkpoints(checkpoints or [])
             if isinstance(error, IntegrityError):
                 raise Conflict("a story in the file was written meanwhile; none loaded") from None
             raise
         return {slug: len(r) for slug, r in stories.items()}
+
+    def holds(self, chain_id: UUID | str) -> bool:
+        """Does this store hold a chain (a story, or the source registry) of this id?"""
+        return bool(self.app.recorder.select_events(UUID(str(chain_id)), lte=1))
+
+    def _put_checkpoints(self, checkpoints: list[dict[str, Any]]) -> None:
+        if not checkpoints:
+            return
+        assert self.app.sql is not None
+        self.app.sql.execute(CHECKPOINTS_TABLE)
+        with self.app.sql.transaction() as c:
+            c.executemany("INSERT INTO storylog_checkpoints (seq, hash, line) VALUES (?, ?, ?)",
+                          [(r["seq"], r["hash"], orjson.dumps(r["signed"]).decode())
+                           for r in checkpoints])
+
+    def _take_back_checkpoints(self, checkpoints: list[dict[str, Any]]) -> None:
+        if not checkpoints or not self.recorded_checkpoints():
+            return
+        assert self.app.sql is not None
+        with self.app.sql.transaction() as c:
+            c.executemany("DELETE FROM storylog_checkpoints WHERE seq = ?",
+                          [(r["seq"],) for r in checkpoints])
+
+
+def _already_here(label: str) -> str:
+    from storylog.store.transfer import REGISTRY_LABEL
+
+    if label == REGISTRY_LABEL:
+        return ("this store already has a source registry (source merges of its own); a "
+                "file with another store's registry loads only into a store without one; "
+                "nothing was loaded")
+    return f"story {label} is already in this store; nothing was loaded"
+
+
+def _in_file_order(lines: list[dict[str, Any]],
+                   stories: dict[str, list[StoredEvent]]) -> list[StoredEvent]:
+    """Every chain's rows in the order the file gives its events (an export gives the
+    store's order): the k-th of a chain's rows, by position, takes the place of the
+    chain's k-th line in the file, so each chain still goes up one position at a time."""
+    places: dict[str, list[int]] = {}
+    for place, line in enumerate(lines):
+        places.setdefault(line["story"], []).append(place)
+    ranked = [(place, row) for label, rows in stories.items()
+              for place, row in zip(places[label], rows, strict=True)]
+    return [row for _, row in sorted(ranked, key=lambda pair: pair[0])]
+
+
+def _export_label(row: RawRow) -> str:
+    """A chain's label in an export, from its first row read."""
+    from storylog.domain.registry import REGISTRY_ID
+    from storylog.store.transfer import REGISTRY_LABEL
+
+    if row.story_id == str(REGISTRY_ID):
+        return REGISTRY_LABEL
+    stored = StoredEvent(originator_id=_uuid_or_text(row.story_id),
+                         originator_version=row.position, topic=row.topic, state=row.state)
+    return _label([stored], _uuid_or_text(row.story_id)) if row.position == 1 \
+        else f"story {row.story_id}"
 
 
 def _gather_pins(name: str, rows: list[StoredEvent],

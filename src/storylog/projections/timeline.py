@@ -141,7 +141,9 @@ def _entries(views: Views, source: dict[str, Any], story_id: str | None,
         query += " AND c.story_id = ?"
         params.append(story_id)
     cited: dict[tuple[str, str], Any] = {}
-    for row in views.sql.fetchall(query + " ORDER BY c.position", params):
+    # role breaks a tie (one update citing the source directly and as another's channel):
+    # without it the row order, and so the entry, differed between SQLite and PostgreSQL.
+    for row in views.sql.fetchall(query + " ORDER BY c.position, c.role", params):
         cited.setdefault((row["story_id"], row["update_id"]), row)
     entries = []
     for (sid, uid), row in cited.items():
