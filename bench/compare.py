@@ -357,7 +357,7 @@ class Compare:
         tz = ZoneInfo("Europe/Kyiv")
         from compare_gen import update_block
 
-        from storylog.cli_support import parse_source
+        from storylog.cli.options import parse_source
         specs = ["Bild", "Julian Röpcke,kind=analyst,via=Bild"]
         sources = [parse_source(x) for x in specs]
         load = self.settle()

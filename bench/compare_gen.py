@@ -46,7 +46,7 @@ from eventsourcing.persistence import StoredEvent
 
 import storylog.store.canonical as canonical_module
 from storylog.app.service import StoryApp
-from storylog.cli_support import parse_source
+from storylog.cli.options import parse_source
 from storylog.domain.payloads import (
     StoryOpenedPayload,
     UpdateAddedPayload,

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from storylog.app.service import StoryApp
-from storylog.cli_support import parse_source
+from storylog.cli.options import parse_source
 from storylog.domain.payloads import (
     StoryOpenedPayload,
     UpdateAddedPayload,

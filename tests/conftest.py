@@ -84,7 +84,7 @@ class Cli:
     def __call__(self, *args: str, input: str | bytes | None = None, editor: str | None = None,
                  env: dict[str, str] | None = None) -> Result:
         from storylog.cli import cli
-        from storylog.cli_support import run
+        from storylog.cli.session import run
 
         runner = CliRunner()
         environ = {"STORYLOG_DB": self.db, "STORYLOG_EDITOR": editor if editor is not None

@@ -129,7 +129,7 @@ def sessions_closed() -> Iterator[None]:
     it). A connection left open here would change what SQLite does after a writer is
     killed: with the file held open elsewhere, a new connection trusts the WAL index as
     the killed writer left it, instead of recovering it from the WAL."""
-    import storylog.cli_support as cli_support
+    import storylog.cli.session as cli_support
 
     opened: list[Any] = []
     real = cli_support.Session.__init__

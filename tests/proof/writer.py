@@ -29,7 +29,7 @@ from typing import Any
 import orjson
 from click.testing import CliRunner
 
-import storylog.cli_support as support
+import storylog.cli.session as support
 from storylog.cli import cli
 
 # Each command opens the store, as a new process would; close it when it is done,

@@ -1,7 +1,7 @@
 """`storylog export` and `storylog serve`: the public change history as a static site.
 
-Registered by ``storylog.cli``; the site's libraries (Jinja2 and the read side) are
-imported inside the commands, so that `storylog --help` stays fast.
+The site's libraries (Jinja2 and the read side) are imported inside the commands, so
+that `storylog --help` stays fast.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from typing import Any
 
 import click
 
-from storylog.cli_support import Session, say, stop_on_signals
+from storylog.cli.output import say
+from storylog.cli.session import Session, stop_on_signals
 
 
 def site_options(f: Any) -> Any:
@@ -115,3 +116,5 @@ def serve(
     finally:
         server.server_close()
 
+
+COMMANDS = (export, serve)

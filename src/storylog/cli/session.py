@@ -1,5 +1,6 @@
-"""What the command line needs besides click: parsing options, opening the store,
-and turning every error into one line and an exit code.
+"""The command line's session and its one error boundary: the store opened on first
+use and closed after the command, and every failure turned into one `Error:` line and
+a documented exit code.
 
 Imports of the heavy libraries happen inside functions, so that `--help` and
 simple commands start fast.
@@ -9,13 +10,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from storylog.errors import RefusedInput, StoreUnavailable, StorylogError
+from storylog.cli.output import say
+from storylog.errors import StoreUnavailable, StorylogError
 
 if TYPE_CHECKING:
     from storylog.app.service import StoryApp
@@ -132,99 +133,6 @@ def remove_if_empty(path: Path) -> None:
         conn.close()
 
 
-def color_wanted() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
-
-
-def echo_json(value: Any) -> None:
-    import orjson
-
-    sys.stdout.buffer.write(orjson.dumps(value, option=orjson.OPT_INDENT_2) + b"\n")
-    sys.stdout.flush()
-
-
-def say(message: str) -> None:
-    """A message for the person, on stderr, so stdout stays data (controls made visible)."""
-    from storylog.render.terminal import safe_text
-
-    click.echo(safe_text(message), err=True)
-
-
-def read_text(value: str | None) -> str | None:
-    """``--text -`` reads standard input; anything else is the text itself."""
-    if value == "-":
-        data = sys.stdin.buffer.read()
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise RefusedInput(
-                f"standard input is not UTF-8 (byte {error.start}); convert it to UTF-8"
-            ) from None
-    return value
-
-
-def text_from_editor(current: str, what: str) -> str:
-    """Open $EDITOR prefilled with ``current``; refuse when nobody is at a terminal."""
-    if not sys.stdin.isatty():
-        raise RefusedInput(f"give the {what} with --text TEXT or --text - (standard input)")
-    marker = "# Lines starting with # are ignored. Save and quit to continue.\n"
-    edited = click.edit(marker + current)
-    if edited is None:
-        raise RefusedInput("the editor was closed without saving; nothing was written")
-    return "\n".join(
-        line for line in edited.splitlines() if not line.startswith("# Lines starting")
-    )
-
-
-SOURCE_KEYS = ("kind", "via", "url")
-SOURCE_FLAGS = ("confidential",)
-
-
-def parse_source(spec: str) -> dict[str, Any]:
-    """``NAME[,kind=K][,via=NAME][,url=URL][,confidential]`` to a Source's fields.
-
-    Strict on purpose: a flag that is misspelt or capitalised (``,Confidential``,
-    ``;confidential``, ``,confidental``) must not end up inside a published name, so
-    anything after the name that is not exactly a known key or flag is refused. A comma
-    inside a name is written ``\\,``.
-    """
-    from storylog.domain.kinds import SourceKind
-
-    parts = [p.replace("\0", ",") for p in spec.replace("\\,", "\0").split(",")]
-    name = parts[0].strip()
-    source: dict[str, Any] = {"name": name}
-    for part in parts[1:]:
-        key, equals, value = (x.strip() for x in part.partition("="))
-        if key in source or (key == "confidential" and "confidential" in source):
-            raise RefusedInput(f"--source {spec!r}: {key!r} is given twice")
-        if key in SOURCE_FLAGS and not equals:
-            source[key] = True
-        elif key in SOURCE_KEYS and equals and value:
-            source[key] = value
-        else:
-            raise RefusedInput(
-                f"--source {spec!r}: {part.strip()!r} is not a source option; after the name "
-                "write kind=K, via=NAME, url=URL or confidential, each after a comma "
-                "(a comma inside a name is written \\,)"
-            )
-    if ";" in name:
-        raise RefusedInput(f"--source {spec!r}: a name must not contain ';'; give each source "
-                           "its own --source, and options after a comma")
-    if "confiden" in name.casefold() and not source.get("confidential"):
-        raise RefusedInput(f"--source {spec!r}: the name mentions confidentiality but the "
-                           "source is not marked; add ,confidential to keep its name out of "
-                           "every public view")
-    kinds = [k.value for k in SourceKind]
-    if "kind" in source and source["kind"] not in kinds:
-        raise RefusedInput(f"--source {spec!r}: unknown kind {source['kind']!r}; use one of "
-                           f"{', '.join(kinds)}")
-    if "kind" not in source:
-        from storylog.domain.sources import guess_kind
-
-        source["kind"] = guess_kind(name)
-    return source
-
-
 def run(cli: click.Group, argv: list[str] | None = None) -> NoReturn:
     """Run the command line; every failure ends as one line on stderr and an exit code."""
     args = sys.argv[1:] if argv is None else argv
@@ -326,12 +234,3 @@ def _quiet_broken_pipe() -> NoReturn:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     sys.exit(0)
-
-
-def lazy(module: str, name: str) -> Callable[..., Any]:
-    def call(*args: Any, **kwargs: Any) -> Any:
-        import importlib
-
-        return getattr(importlib.import_module(module), name)(*args, **kwargs)
-
-    return call

@@ -1,4 +1,4 @@
-"""The body of `storylog import`: read, parse, plan, apply, report."""
+"""`storylog import`: read a live page, parse it, plan the events, apply them, report."""
 
 from __future__ import annotations
 
@@ -8,9 +8,48 @@ from typing import Any
 
 import click
 
-from storylog.cli_support import Session, echo_json, say
+from storylog.cli.options import CHANGE_KIND, editor_option, json_option
+from storylog.cli.output import echo_json, say
+from storylog.cli.session import Session
 from storylog.errors import RefusedInput
 from storylog.render.terminal import counted
+
+
+@click.command("import")
+@click.argument("slug")
+@click.argument("file", type=click.File("rb"))
+@click.option("--year", type=int, help="The year of stamps that carry none (never guessed).")
+@click.option("--tz", help="The page's time zone (default: the story's; UTC for a new story).")
+@click.option("--headline", help="Headline of a new story (default: the page's, or the slug).")
+@click.option("--gazetteer", type=click.Path(exists=True, dir_okay=False),
+              help="A file of extra source names: 'Name | kind | alias; alias | https://link'.")
+@click.option("--day-first/--month-first", default=None,
+              help="How to read numeric dates like 03/04 (otherwise they are refused).")
+@click.option("--kind", type=CHANGE_KIND, default="update", show_default=True,
+              help="Kind of change for updates that changed on the page.")
+@click.option("--note", help="Public note for those changes (needed for correction etc.).")
+@click.option("--dry-run", is_flag=True, help="Print the events that would be written; write none.")
+@json_option
+@editor_option
+@click.pass_obj
+def import_page(
+    session: Session, slug: str, file: Any, year: int | None, tz: str | None,
+    headline: str | None, gazetteer: str | None, day_first: bool | None, kind: str,
+    note: str | None, dry_run: bool, as_json: bool, editor: str, command_id: str,
+) -> None:
+    """Import a live page's text (FILE, or - for stdin) as a story, or a later copy as edits.
+
+    New updates are added, changed ones edited, vanished ones retracted with a note;
+    importing the same text twice changes nothing.
+
+    \b
+    Example:
+      storylog import pokrovsk-live page.txt --year 2025 --tz Europe/Kyiv
+      curl -s https://example.org/live.txt | storylog import pokrovsk-live - --dry-run
+    """
+    run_import(session, slug, file, year=year, tz=tz, headline=headline, gazetteer=gazetteer,
+               day_first=day_first, kind=kind, note=note, dry_run=dry_run, as_json=as_json,
+               editor=editor, command_id=command_id)
 
 
 def run_import(
@@ -69,3 +108,6 @@ def _report(s: dict[str, Any], dry_run: bool) -> None:
         say(f"line {line['line']} belongs to no update: {line['text'][:70]}")
     for warning in s["warnings"]:
         say(f"note: {warning}")
+
+
+COMMANDS = (import_page,)
