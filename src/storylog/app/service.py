@@ -146,16 +146,9 @@ class StoryApp(Application[UUID]):
                     conn.execute(f"VACUUM FULL {table}")
             self.keys.scrub()
             return
-        import sqlite3
+        from storylog.store.sql import scrub_sqlite_file
 
-        lite = sqlite3.connect(self.db, isolation_level=None, timeout=30)
-        try:
-            lite.execute("PRAGMA secure_delete=ON")
-            lite.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            lite.execute("VACUUM")
-            lite.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            lite.close()
+        scrub_sqlite_file(self.db)
         self.keys.scrub()
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:

@@ -98,17 +98,9 @@ class KeyStore:
             with psycopg.connect(self._url, autocommit=True) as conn:
                 conn.execute("VACUUM FULL storylog_keys")
             return
-        import sqlite3
-        from pathlib import Path
+        from storylog.store.sql import scrub_sqlite_file
 
-        lite = sqlite3.connect(Path(self._url).expanduser(), isolation_level=None, timeout=30)
-        try:
-            lite.execute("PRAGMA secure_delete=ON")
-            lite.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            lite.execute("VACUUM")
-            lite.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            lite.close()
+        scrub_sqlite_file(self._url)
 
     def key_for(self, key_id: str) -> bytes:
         """The key of an update, made on first use."""

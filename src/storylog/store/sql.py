@@ -52,3 +52,19 @@ class _Cursor:
 
     def fetchone(self) -> Any:
         return self.cursor.fetchone()
+
+
+def scrub_sqlite_file(path: str) -> None:
+    """Make deleted rows' bytes unrecoverable from a SQLite file and its WAL: with
+    secure_delete on, fold the WAL in, rewrite the file (VACUUM), and fold again."""
+    import sqlite3
+    from pathlib import Path
+
+    lite = sqlite3.connect(Path(path).expanduser(), isolation_level=None, timeout=30)
+    try:
+        lite.execute("PRAGMA secure_delete=ON")
+        lite.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        lite.execute("VACUUM")
+        lite.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        lite.close()
