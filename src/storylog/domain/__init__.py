@@ -1,1 +1,2 @@
-"""The newsroom domain: the Story and SourceRegistry aggregates, their events and values (no I/O)."""
+"""The newsroom domain: the Story and SourceRegistry aggregates, their events and values
+(no I/O)."""
