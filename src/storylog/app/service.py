@@ -413,8 +413,17 @@ class Archive:
                             topic=r["topic"], state=bytes(r["state"])) for r in found]
 
     def derived_problems(self) -> list[str]:
-        """Copies outside the chain (snapshots, read models) that the events do not give."""
-        return self.snapshot_problems() + self.read_model_problems()
+        """Copies outside the chain (snapshots, read models) that the events do not give.
+
+        These read the rows back through the application (by index, decoded), so a
+        damaged page the chain check read past (an index entry whose story id is no
+        longer hex, say) surfaces here as a value that cannot be decoded: that is damage
+        to report, not a bug."""
+        try:
+            return self.snapshot_problems() + self.read_model_problems()
+        except (ValueError, KeyError, TypeError) as error:
+            return [f"the stored rows cannot be read back whole ({_first_line(error)}): the "
+                    f"database file is damaged; {KEEP_EVIDENCE}"]
 
     def snapshot_problems(self) -> list[str]:
         """Each snapshot must equal the story replayed from its events to that position."""
