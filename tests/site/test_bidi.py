@@ -61,8 +61,8 @@ def hostile(value: Any) -> Any:
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     from storylog.app.service import StoryApp
     from storylog.projections.queries import Views
-    from storylog.site.model import SiteOptions, collect
-    from storylog.site.render import environment, render_model
+    from storylog.site.pages import environment, render_model
+    from storylog.site.public_view import SiteOptions, collect
 
     cli = Cli(str(tmp_path_factory.mktemp("bidi") / "bidi.db"))
     build(cli)
@@ -158,7 +158,7 @@ def test_the_story_index_footer_keeps_hashes_in_order(tmp_path: Path, browser: A
     character of the hash must stand to the right of the one before."""
     from storylog.app.service import StoryApp
     from storylog.projections.queries import Views
-    from storylog.site.render import render_sites
+    from storylog.site.pages import render_sites
     from storylog.site.write import write_site
 
     cli = Cli(str(tmp_path / "b.db"))
@@ -167,7 +167,7 @@ def test_the_story_index_footer_keeps_hashes_in_order(tmp_path: Path, browser: A
     cli.ok("publish", "bidi")
     app = StoryApp(cli.db)
     try:
-        import storylog.site.render as render
+        import storylog.site.pages as render
 
         real = render.collect
         render.collect = lambda *a, **k: hostile(real(*a, **k))  # type: ignore[assignment]

@@ -29,7 +29,7 @@ def xss_sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     from storylog.app.service import StoryApp
     from storylog.projections.queries import Views
     from storylog.site import collect, render_model, render_site, write_site
-    from storylog.site.render import environment
+    from storylog.site.pages import environment
 
     root = tmp_path_factory.mktemp("xss")
     app = StoryApp(str(root / "xss.db"))

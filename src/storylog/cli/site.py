@@ -30,7 +30,7 @@ def site_options(f: Any) -> Any:
 
 def _options(show_editors: bool, base_url: str | None, publisher: str | None,
              checkpoint: bool) -> Any:
-    from storylog.site.model import SiteOptions
+    from storylog.site.public_view import SiteOptions
 
     return SiteOptions(show_editors=show_editors, base_url=base_url, publisher=publisher,
                        checkpoint=checkpoint)
@@ -60,7 +60,7 @@ def export(
       storylog export pokrovsk-live site/
       storylog export --all site/ --base-url https://news.example/live
     """
-    from storylog.site.render import render_site, render_sites
+    from storylog.site.pages import render_site, render_sites
     from storylog.site.write import write_site
 
     if all_stories:

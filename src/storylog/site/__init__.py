@@ -5,13 +5,13 @@
     write_site(files, outdir)          -> WriteReport; atomic, unchanged files untouched
 
 Only published versions reach the site, and no internal field does: see
-``storylog.site.model``.
+``storylog.site.public_view``.
 """
 
 from __future__ import annotations
 
-from storylog.site.model import SiteOptions, collect
-from storylog.site.render import CSP, render_model, render_site, render_sites
+from storylog.site.pages import CSP, render_model, render_site, render_sites
+from storylog.site.public_view import SiteOptions, collect
 from storylog.site.write import WriteReport, write_site
 
 __all__ = ["CSP", "SiteOptions", "WriteReport", "collect", "render_model", "render_site",

@@ -21,8 +21,8 @@ from urllib.parse import unquote, urlsplit
 
 from storylog.app.service import StoryApp
 from storylog.projections.queries import Views
-from storylog.site.model import SiteOptions
-from storylog.site.render import CSP, latest_checkpoint_of, render_site
+from storylog.site.pages import CSP, latest_checkpoint_of, render_site
+from storylog.site.public_view import SiteOptions
 
 TYPES = {
     ".html": "text/html; charset=utf-8",

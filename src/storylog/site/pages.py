@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 
 from storylog.projections.queries import Views
 from storylog.projections.timeline import PublicIdentities
-from storylog.site.model import NOTE_TITLES, SiteOptions, collect
+from storylog.site.public_view import NOTE_TITLES, SiteOptions, collect
 from storylog.site.safe import json_script, safe_url, xml_clean
 
 # No script runs on any page: JSON-LD is data, not script, and needs no permission.
