@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import click
+from storylog.render.style import style
 
 
 def audit_text(entries: list[dict[str, Any]], *, color: bool) -> str:
@@ -20,7 +20,7 @@ def audit_text(entries: list[dict[str, Any]], *, color: bool) -> str:
         if e["changed"]:
             what += f" ({', '.join(e['changed'])})"
         head = f"#{e['position']:<4} {e['recorded_at'][:19].replace('T', ' ')}  {e['editor']:<12} "
-        lines.append((click.style(head, dim=True) if color else head) + what)
+        lines.append(style(head, color=color, dim=True) + what)
         if e.get("reason"):
             lines.append(f"      reason: {e['reason']}")
         if e.get("note"):

@@ -6,12 +6,12 @@ Without colour, deletions read [-like this-] and insertions {+like this+}, as in
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
-
-import click
 
 from storylog.render import markdown as md
 from storylog.render.story import NOTE_TITLES, source_text, stamp_text
+from storylog.render.style import style as styled
 
 
 def inline_text(segments: list[dict[str, str]], *, color: bool) -> str:
@@ -21,8 +21,8 @@ def inline_text(segments: list[dict[str, str]], *, color: bool) -> str:
             out.append(s["text"])
         elif color:
             fg = "red" if s["op"] == "delete" else "green"
-            out.append(click.style(s["text"], fg=fg, strikethrough=s["op"] == "delete",
-                                   underline=s["op"] == "insert"))
+            out.append(styled(s["text"], color=True, fg=fg, strikethrough=s["op"] == "delete",
+                              underline=s["op"] == "insert"))
         else:
             out.append(f"[-{s['text']}-]" if s["op"] == "delete" else f"{{+{s['text']}+}}")
     return "".join(out)
@@ -70,8 +70,7 @@ def change_lines(edit: dict[str, Any], inline: Any, plain: Any = str) -> list[st
 
 
 def diff_text(d: dict[str, Any], *, color: bool) -> str:
-    def style(text: str, **kw: Any) -> str:
-        return click.style(text, **kw) if color else text
+    style = partial(styled, color=color)
 
     def inline(segments: list[dict[str, str]]) -> str:
         return inline_text(segments, color=color)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-import click
-
 from storylog.render import markdown as md
+from storylog.render.style import style as styled
 
 NOTE_TITLES = {
     "clarification": "Clarification",
@@ -53,8 +53,7 @@ def heading(view: dict[str, Any]) -> str:
 
 
 def to_text(view: dict[str, Any], *, color: bool) -> str:
-    def style(text: str, **kw: Any) -> str:
-        return click.style(text, **kw) if color else text
+    style = partial(styled, color=color)
 
     lines = [style(view["headline"], bold=True), style(heading(view), dim=True)]
     if view["standfirst"]:

@@ -6,10 +6,9 @@ import shutil
 import textwrap
 from typing import Any
 
-import click
-
 from storylog.render import markdown as md
 from storylog.render.story import stamp_text
+from storylog.render.style import style
 
 
 def _cell(e: dict[str, Any]) -> str:
@@ -30,7 +29,7 @@ def timeline_text(t: dict[str, Any], *, color: bool, width: int | None = None) -
     stamp_w = 17
     col = max(20, (width - stamp_w - 2) // len(sources) - 2)
     head = " " * stamp_w + "  " + "  ".join(s["name"][:col].ljust(col) for s in sources)
-    lines = [click.style(head, bold=True) if color else head]
+    lines = [style(head, color=color, bold=True)]
     for e in t["entries"]:
         index = next(i for i, s in enumerate(sources) if s["key"] == e["source"])
         wrapped = textwrap.wrap(_cell(e), col)  # the whole cell: a cut would hide a claim
