@@ -101,6 +101,7 @@ def verify(
     """
     from storylog.app.service import Archive
     from storylog.errors import VerificationFailed
+    from storylog.render.archive import other_problems, verified_summary, verified_text
     from storylog.store.verify import check_all
 
     archive = Archive(session.app())
@@ -113,18 +114,12 @@ def verify(
     found = {"chains": [{k: v for k, v in vars(r).items() if k != "hashes"} | {"ok": r.ok}
                         for r in reports],
              "problems": problems}
-    emit(found, chosen("text", as_json), {"text": Document(_verified_text)})
+    emit(found, chosen("text", as_json), {"text": Document(verified_text)})
     if problems:
-        for problem in problems[1:]:
-            say(f"also: {problem}")
+        for line in other_problems(found):
+            say(line)
         raise VerificationFailed(problems[0] or "verification failed")
-    say(f"{counted(len(reports), 'chain')} verified"
-        + (f" against {checkpoints}" if checkpoints is not None else ""))
-
-
-def _verified_text(found: dict[str, Any]) -> str:
-    return "".join(f"ok\t{c['story']}\t{counted(c['events'], 'event')}\thead {c['head']}\n"
-                   for c in found["chains"] if c["ok"])
+    say(verified_summary(found, checkpoints))
 
 
 def _checkpoint_problems(archive: Any, log: Path, pubkey: Path | None) -> list[str]:
@@ -176,13 +171,12 @@ def checkpoint(session: Session, key_path: Path, log_path: Path, as_json: bool) 
       storylog checkpoint --key newsroom.key --log public/checkpoints.ndjson
     """
     from storylog.app.service import Archive
+    from storylog.render.archive import checkpoint_summary, checkpoint_text
     from storylog.store.checkpoints import load_private
 
     line = Archive(session.writer()).checkpoint(load_private(key_path), log_path)
-    body = line["checkpoint"]
-    emit(line, chosen("text", as_json), {"text": lambda _: body["root"] + "\n"})
-    say(f"checkpoint {body['seq']} signs {counted(len(body['chains']), 'chain')}; "
-        f"appended to {log_path}")
+    emit(line, chosen("text", as_json), {"text": checkpoint_text})
+    say(checkpoint_summary(line, log_path))
 
 
 @click.command()
@@ -217,6 +211,7 @@ def events(session: Session, slug: str | None, everything: bool, output: str | N
     from contextlib import nullcontext
 
     from storylog.app.service import Archive
+    from storylog.render.archive import export_summary
     from storylog.store.transfer import private_file
 
     if not slug and not everything:
@@ -229,13 +224,7 @@ def events(session: Session, slug: str | None, everything: bool, output: str | N
             written[what] += 1
         out.flush()
     if output:
-        checkpoints = f" and {counted(written['checkpoint'], 'checkpoint record')}" \
-            if written["checkpoint"] else ""
-        kind = "a redacted export (not loadable)" if redacted else "an exact export"
-        private = " (mode 600: it holds update keys and plaintext; keep it private)" \
-            if not redacted and Path(output).is_file() else ""
-        say(f"wrote {counted(written['event'], 'event')}{checkpoints} to {output}, "
-            f"{kind}{private}")
+        say(export_summary(written, output, redacted=redacted, to_file=Path(output).is_file()))
 
 
 @click.command()
@@ -258,18 +247,14 @@ def load(session: Session, file: Any, as_json: bool) -> None:
       storylog --db postgresql://localhost/news load newsroom.ndjson
     """
     from storylog.app.service import Archive
+    from storylog.render.archive import load_report
     from storylog.store.transfer import read_export
 
     export = read_export(file)
     loaded = Archive(session.writer(create=True)).load(export.events, export.checkpoints)
     emit(loaded, chosen("text", as_json), {"text": nothing})
-    for story, count in loaded.items():
-        say(f"loaded {story}: {counted(count, 'event')}")
-    if export.checkpoints:
-        say(f"loaded {counted(len(export.checkpoints), 'checkpoint record')} (the "
-            "checkpoints the store signed)")
-    for note in export.notes:
-        say(note)
+    for line in load_report(loaded, len(export.checkpoints)) + export.notes:
+        say(line)
 
 
 # -- backups that respect erasure: keys apart, backups, restore, the erasure report --
@@ -292,10 +277,11 @@ def backup(session: Session, dest: Path, as_json: bool) -> None:
       storylog backup /backups/events-2025-11-12.storylog
     """
     from storylog.app.backup import backup_events
+    from storylog.render.archive import backup_summary
 
     done = backup_events(session.app(), dest)
     emit(done, chosen("text", as_json), {"text": nothing})
-    say(f"backed up {done['events']} events (no keys) to {dest}")
+    say(backup_summary(done, dest))
 
 
 @click.command("backup-keys")
@@ -316,11 +302,11 @@ def backup_keys(session: Session, dest: Path, days: int, as_json: bool) -> None:
       storylog backup-keys /secure/keys-2025-11-12.storylog --retention 35
     """
     from storylog.app.backup import backup_keys as make
+    from storylog.render.archive import key_backup_summary
 
     record = make(session.app(), dest, days)
     emit(record, chosen("text", as_json), {"text": nothing})
-    say(f"backed up {record['keys']} keys to {dest} as key backup {record['backup_id']}; "
-        f"destroy it by {record['expires_at'][:10]}")
+    say(key_backup_summary(record, dest))
 
 
 @click.command()
@@ -340,11 +326,11 @@ def restore(session: Session, events_file: Path, keys_file: Path, as_json: bool)
       storylog --db restored.db --keys restored-keys.db restore events.storylog keys.storylog
     """
     from storylog.app.backup import restore as put_back
+    from storylog.render.archive import restore_summary
 
     done = put_back(events_file, keys_file, session.db, session.keys)
     emit(done, chosen("text", as_json), {"text": nothing})
-    say(f"restored {done['stories']} stories ({done['events']} events) into {done['db']}, "
-        f"keys {done['keys']}; verified")
+    say(restore_summary(done))
 
 
 @click.command("erasure-report")
@@ -361,26 +347,12 @@ def erasure_report(session: Session, as_json: bool) -> None:
       storylog erasure-report --json
     """
     from storylog.app.backup import erasure_report as report
+    from storylog.render.archive import erasure_summary, erasure_text
 
     result = report(session.app())
-    emit(result, chosen("text", as_json), {"text": _erasure_text})
-    if as_json:
-        return
-    held, erased = len(result["backups"]), result["erased_keys"]
-    say(f"{erased} erased key{'s' if erased != 1 else ''}; {held} key "
-        f"{'backup still holds' if held == 1 else 'backups still hold'} one"
-        + ("; destroy the expired ones now" if any(b["expired"] for b in result["backups"])
-           else ""))
-
-
-def _erasure_text(result: dict[str, Any]) -> str:
-    out = []
-    for b in result["backups"]:
-        when = ("EXPIRED on " if b["expired"] else "expires ") + b["expires_at"][:10]
-        out.append(f"{b['backup_id']}\t{b['file']}\tmade {b['made_at'][:10]}\t{when}\n")
-        out += [f"  {key['story']} {key['update']}\terased {str(key['erased_at'])[:19]}\n"
-                for key in b["erased_keys"]]
-    return "".join(out)
+    emit(result, chosen("text", as_json), {"text": erasure_text})
+    if not as_json:
+        say(erasure_summary(result))
 
 
 @click.group(cls=GlobalOptionsGroup)
@@ -410,6 +382,7 @@ def keys_move(session: Session, dest: str | None, as_json: bool) -> None:
       storylog --db newsroom.db keys move newsroom-keys.db
     """
     from storylog.app.backup import move_keys, refuse_unless_store
+    from storylog.render.archive import keys_moved_summary
 
     target = dest or session.keys
     if not target:
@@ -417,9 +390,7 @@ def keys_move(session: Session, dest: str | None, as_json: bool) -> None:
     refuse_unless_store(session.db)
     done = move_keys(session.db, target)
     emit(done, chosen("text", as_json), {"text": nothing})
-    say(f"the keys are in {done['to']}" + (" (already moved)" if done.get("already") else
-        f": {done['keys']} keys moved, {done['envelopes_checked']} envelopes checked") +
-        f"; give --keys {target} from now on")
+    say(keys_moved_summary(done, target))
 
 
 @keys.command("where")
@@ -433,10 +404,9 @@ def keys_where(session: Session, as_json: bool) -> None:
       storylog keys where --json
     """
     from storylog.app.backup import where_keys
+    from storylog.render.archive import keys_where_text
 
-    emit(where_keys(session.app()), chosen("text", as_json), {"text": Document(
-        lambda found: f"{found['location']}\t{found['keys']} keys\t"
-                      f"{found['backups']} key backups recorded\n")})
+    emit(where_keys(session.app()), chosen("text", as_json), {"text": Document(keys_where_text)})
 
 
 COMMANDS = (init, verify, keygen, checkpoint, events, load, backup, backup_keys, restore,

@@ -12,7 +12,6 @@ from storylog.cli.options import CHANGE_KIND, editor_option, json_option
 from storylog.cli.output import echo_json, say
 from storylog.cli.session import Session
 from storylog.errors import RefusedInput
-from storylog.render.terminal import counted
 
 
 @click.command("import")
@@ -59,6 +58,7 @@ def run_import(
 ) -> None:
     from storylog.app.importing import plan_and_apply
     from storylog.importer import Gazetteer, parse_page
+    from storylog.render.importing import import_report
 
     raw = file.read()
     try:
@@ -83,31 +83,8 @@ def run_import(
     summary = plan.summary()
     if as_json or dry_run:
         echo_json(summary if as_json else summary["events"])
-    _report(summary, dry_run)
-
-
-def _report(s: dict[str, Any], dry_run: bool) -> None:
-    if s["replayed"]:
-        first, last = s["replayed"]
-        say(f"{s['story']}: this command id already imported this page (events {first} to "
-            f"{last}); nothing was written")
-        return
-    verb = "would write" if dry_run else "wrote"
-    say(f"{s['story']}: {counted(s['updates_on_page'], 'update')} on the page; {verb} "
-        f"{s['added']} added, {s['edited']} edited, {s['retracted']} retracted "
-        f"({s['unchanged']} unchanged)")
-    if s["unsourced"]:
-        shown = ", ".join(s["unsourced"][:8])
-        more = f" and {len(s['unsourced']) - 8} more (--json lists all)" \
-            if len(s["unsourced"]) > 8 else ""
-        say(f"no source found for {counted(len(s['unsourced']), 'update')}: {shown}{more}; "
-            "add them with `storylog edit ... --source`")
-    for u in s["uncertain"]:
-        say(f"uncertain match: {u['update']} (similarity {u['similarity']}); check it")
-    for line in s["unplaced"]:
-        say(f"line {line['line']} belongs to no update: {line['text'][:70]}")
-    for warning in s["warnings"]:
-        say(f"note: {warning}")
+    for line in import_report(summary, dry_run=dry_run):
+        say(line)
 
 
 COMMANDS = (import_page,)

@@ -49,11 +49,6 @@ def chosen(fmt: str, as_json: bool, as_csv: bool = False) -> str:
     return "json" if as_json else "csv" if as_csv else fmt
 
 
-def lines(line: Callable[[Any], str]) -> Renderer:
-    """A renderer of a list: one line per item."""
-    return lambda items: "".join(line(item) + "\n" for item in items)
-
-
 def nothing(data: Any) -> str:
     """The text rendering of a command whose person-facing report goes to stderr."""
     return ""

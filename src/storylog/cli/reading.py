@@ -5,14 +5,12 @@ Every command asks the read side and hands the answer to `emit` with its rendere
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 
 import click
 
 from storylog.cli.options import format_option, json_option
-from storylog.cli.output import Document, chosen, color_wanted, emit, lines
+from storylog.cli.output import Document, chosen, color_wanted, emit
 from storylog.cli.session import Session
-from storylog.render.terminal import counted
 
 READ_FORMATS = ("text", "markdown", "json")
 
@@ -118,14 +116,9 @@ def sources(session: Session, as_json: bool) -> None:
       storylog sources --json
     """
     from storylog.projections.timeline import source_list
+    from storylog.render.listing import sources_text
 
-    emit(source_list(session.views()), chosen("text", as_json), {"text": lines(_source_line)})
-
-
-def _source_line(s: dict[str, Any]) -> str:
-    aliases = f"\taka {', '.join(s['aliases'])}" if s["aliases"] else ""
-    return (f"{s['name']}\t{s['kind']}\t{counted(s['updates'], 'update')}\t"
-            f"{counted(s['stories'], 'story', 'stories')}{aliases}")
+    emit(source_list(session.views()), chosen("text", as_json), {"text": sources_text})
 
 
 @click.command()
@@ -158,12 +151,9 @@ def stories(session: Session, as_json: bool) -> None:
     Example:
       storylog stories --json
     """
-    emit(session.views().summaries(), chosen("text", as_json), {"text": lines(_story_line)})
+    from storylog.render.listing import stories_text
 
-
-def _story_line(s: dict[str, Any]) -> str:
-    return (f"{s['slug']}\t{counted(s['updates'], 'update')}\t"
-            f"{s['published_versions']} published\t{s['headline']}")
+    emit(session.views().summaries(), chosen("text", as_json), {"text": stories_text})
 
 
 COMMANDS = (show, diff, timeline, sources, log, stories)

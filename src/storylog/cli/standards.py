@@ -3,14 +3,11 @@ decisions about sources (merging two names that are one source)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from storylog.cli.options import EnumChoice, GlobalOptionsGroup, editor_option, json_option
-from storylog.cli.output import Document, chosen, emit, lines, say
+from storylog.cli.output import Document, chosen, emit, say
 from storylog.cli.session import Session
-from storylog.render.terminal import counted
 
 CORRECTION_KINDS = EnumChoice("storylog.domain.values:ChangeKind", ("retraction", "takedown"))
 
@@ -107,18 +104,12 @@ def editor_contributions(session: Session, name: str, as_json: bool) -> None:
       storylog editor "Ines Duarte"
     """
     from storylog.projections.corrections import contributions
+    from storylog.render.corrections import contributions_summary, contributions_text
 
     result = contributions(session.views(), name)
-    emit(result, chosen("text", as_json),
-         {"text": lambda r: lines(_contribution_line)(r["contributions"])})
+    emit(result, chosen("text", as_json), {"text": contributions_text})
     if not as_json:
-        say(f"{counted(len(result['contributions']), 'contribution')} by {name}")
-
-
-def _contribution_line(e: dict[str, Any]) -> str:
-    detail = " ".join(str(x) for x in (e["update"], e["kind"]) if x)
-    flags = f"  STEALTH: {','.join(e['stealth_flags'])}" if e["stealth_flags"] else ""
-    return f"{e['at'][:19]}\t{e['story']}#{e['position']}\t{e['event']} {detail}{flags}"
+        say(contributions_summary(result))
 
 
 COMMANDS = (source, corrections, editor_contributions)

@@ -1,4 +1,5 @@
-"""The corrections audit as text and CSV."""
+"""The standards desk's reports: the corrections audit as text and CSV, and one
+editor's contributions."""
 
 from __future__ import annotations
 
@@ -63,3 +64,17 @@ def corrections_text(result: dict[str, Any]) -> str:
     lines += ["", f"total {counted(t['changes'], 'change')}: {kinds}", f"by story: {stories}",
               f"stealth edits: {t['stealth']}; waiting for review: {t['unreviewed']}"]
     return "\n".join(lines) + "\n"
+
+
+def contributions_text(result: dict[str, Any]) -> str:
+    return "".join(_contribution_line(e) + "\n" for e in result["contributions"])
+
+
+def _contribution_line(e: dict[str, Any]) -> str:
+    detail = " ".join(str(x) for x in (e["update"], e["kind"]) if x)
+    flags = f"  STEALTH: {','.join(e['stealth_flags'])}" if e["stealth_flags"] else ""
+    return f"{e['at'][:19]}\t{e['story']}#{e['position']}\t{e['event']} {detail}{flags}"
+
+
+def contributions_summary(result: dict[str, Any]) -> str:
+    return f"{counted(len(result['contributions']), 'contribution')} by {result['editor']}"
