@@ -3,7 +3,9 @@
 One module per group of commands (writing, importing, reading, standards, archive,
 site); the options and parameter types they share in `options`, the one output
 function in `output`, the session and the one place errors become `Error:` lines and
-exit codes in `session`. This module holds only the root group and registers the rest.
+exit codes in `session`, the README's command reference in `reference`. The text they
+print is written in `storylog.render`. This module holds only the root group and
+registers the rest.
 
 Exit codes: 0 ok, 1 refused input, 2 usage, 3 unknown story or update,
 4 conflict, 5 verification failed, 6 database unavailable, 70 internal error.

@@ -190,7 +190,7 @@ def checkpoint(session: Session, key_path: Path, log_path: Path, as_json: bool) 
               help="For third parties: no keys, no sealed or taken-down content, no "
               "confidential sources, editors, command ids or internal reasons. It cannot "
               "be verified or loaded (`load` refuses it, saying what it lacks).")
-@click.option("--audit", is_flag=True, hidden=True)  # exact is the default now; old scripts
+@click.option("--audit", is_flag=True, hidden=True)  # for old scripts: exact is the default
 @click.pass_obj
 def events(session: Session, slug: str | None, everything: bool, output: str | None,
            redacted: bool, audit: bool) -> None:

@@ -2,9 +2,9 @@
 
 ``fold`` maps every character to exactly one character (lower case, accents
 stripped, curly apostrophes made straight), so a position in folded text is the
-same position in the original. ``key`` is the comparison key for names; for
-Latin-script names it equals ``storylog.domain.sources.source_key``, and it keeps
-letters of other scripts instead of dropping them.
+same position in the original. ``key`` is the comparison key for names: like
+``storylog.domain.sources.source_key`` it keeps letters of every script and drops
+punctuation, but a character that folds to several (``ß``, ``ﬁ``) stays one.
 """
 
 from __future__ import annotations

@@ -1,1 +1,5 @@
-"""Renderers: a view (a plain dict) to terminal text, Markdown or JSON."""
+"""Renderers: plain data (a view, a report) to terminal text, Markdown or CSV.
+
+Every piece of text the command line shows is written here; the command line hands
+its results over and prints what comes back. JSON is the data itself (`cli.output`).
+"""
