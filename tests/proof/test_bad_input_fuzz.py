@@ -415,6 +415,20 @@ HOSTILE_PAGES = [
 ]
 
 
+# What each hostile page gives with no year and with a year in range: the number of
+# updates parsed, or words of the refusal (which must say what to fix). A year out of
+# range is refused before the page is read.
+HOSTILE_OUTCOMES: list[dict[int | None, int | str]] = [
+    {None: "has no year", 2025: 1},
+    {None: "has no year", 2025: 1},
+    {None: "control character U+0007", 2025: "control character U+0007"},
+    {None: 0, 2025: 0},  # the stamp inside a direction override is no stamp
+    {None: "has no year", 2025: "'February 30' is not a date"},
+    {None: "has no year", 2025: "has 61 minutes"},
+    {None: "has no year", 2025: "has no text before the next stamp"},
+]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("year", [None, 2025, 1899, 2201, 10**9, -5])
 @pytest.mark.parametrize("page", range(len(HOSTILE_PAGES)))
@@ -423,16 +437,20 @@ def test_the_importer_refuses_hostile_pages_only_with_its_own_error(page: int, y
     from storylog.importer import parse_page
 
     t = tally("bad-input")
+    expected = HOSTILE_OUTCOMES[page].get(year, "is out of range (1900 to 2200)")
     try:
-        parse_page(HOSTILE_PAGES[page], year=year, tz="Europe/Kyiv")
-        ok = True
-    except StorylogError:
-        ok = True
+        got: int | str = len(parse_page(HOSTILE_PAGES[page], year=year, tz="Europe/Kyiv").updates)
+    except StorylogError as refusal:
+        got = str(refusal)
     except Exception as error:
-        ok = False
         t.case(False, f"parse_page page {page}, year {year}: {error!r}"[:200])
         raise
-    t.case(ok)
+    if isinstance(expected, int):
+        ok = got == expected
+    else:
+        ok = isinstance(got, str) and expected in got and "\n" not in got
+    t.case(ok, f"parse_page page {page}, year {year}: {got!r}, expected {expected!r}"[:200])
+    assert ok, (got, expected)
 
 
 MALFORMED = {

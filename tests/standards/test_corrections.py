@@ -5,10 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import Cli
+from tests.store.forge import forge, parse
 
 
 @pytest.fixture
@@ -47,8 +50,34 @@ def test_corrections_say_whether_the_public_was_told(desk: Cli):
     assert entries["x"]["public_told"] == "yes" and entries["x"]["note_published_in"] == 2
     assert entries["u1"]["public_told"] == "not yet published"
     assert entries["u1"]["first_published"]["version"] == 1
-    assert entries["u1"]["hours_after_publication"] >= 0
     assert entries["u1"]["reason"] == "misread" and entries["u1"]["editor"] == "ines"
+
+
+def test_hours_after_publication_count_from_the_first_published_version(cli: Cli,
+                                                                        tmp_path: Path):
+    # A story whose events are hours apart, as an export with its clock moved (every hash
+    # recomputed, so it loads): opened at 06:00, added 06:10, v1 at 08:00, corrected at
+    # 14:45 (6.75 h after v1), v2 at 15:00, clarified at 09:12 next day (25.2 h).
+    maker = Cli(str(tmp_path / "maker.db"))
+    maker.ok("new", "a", "--headline", "A")
+    maker.ok("add", "a", "--id", "u1", "--text", "About 80% of the city.")
+    maker.ok("publish", "a")
+    maker.ok("edit", "a", "u1", "--kind", "correction", "--reason", "misread",
+             "--note", "We said 80%; it is 85%.", "--text", "About 85% of the city.")
+    maker.ok("publish", "a")
+    maker.ok("edit", "a", "u1", "--kind", "clarification", "--reason", "whose figure",
+             "--note", "The figure is Röpcke's.", "--text", "About 85% (Röpcke).")
+    start = datetime(2025, 11, 4, 6, 0, tzinfo=UTC)
+    minutes = [0, 10, 120, 525, 540, 1632]
+
+    def clock(lines: list[dict]) -> None:
+        for line, after in zip(lines, minutes, strict=True):
+            line["record"]["recorded_at"] = (start + timedelta(minutes=after)).isoformat()
+
+    cli.ok("load", "-", input=forge(parse(maker.ok("events", "a")), clock))
+    found = json.loads(cli.ok("corrections", "--json"))["corrections"]
+    assert [(c["kind"], c["first_published"]["version"], c["hours_after_publication"])
+            for c in found] == [("correction", 1, 6.75), ("clarification", 1, 25.2)]
 
 
 def test_corrections_filter_by_story_editor_and_kind(desk: Cli):

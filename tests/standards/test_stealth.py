@@ -78,9 +78,15 @@ def test_a_real_typo_fix_passes_as_a_copy_edit(published: Cli):
 
 
 def test_refiling_as_a_correction_with_a_note_is_accepted(published: Cli):
-    published.ok("edit", "s", "r", "--kind", "correction", "--reason", "misread",
-                 "--note", "An earlier version said 85%.", "--text",
-                 ROEPCKE.replace("85%", "80%"))
+    revision = published.ok("edit", "s", "r", "--kind", "correction", "--reason", "misread",
+                            "--note", "An earlier version said 85%.", "--text",
+                            ROEPCKE.replace("85%", "80%"))
+    assert revision == "2\n"
+    found = json.loads(published.ok("corrections", "--json"))["corrections"]
+    assert [(c["update"], c["kind"], c["note"], c["stealth_flags"]) for c in found] == [
+        ("r", "correction", "An earlier version said 85%.", [])]
+    body = json.loads(published.ok("show", "s", "--json"))["updates"]
+    assert next(u["body"] for u in body if u["id"] == "r") == ROEPCKE.replace("85%", "80%")
 
 
 def test_override_is_recorded_and_flagged_in_corrections_and_log(published: Cli):
@@ -99,4 +105,7 @@ def test_stealth_copy_edit_before_publication_is_flagged_not_refused(cli: Cli):
     cli.ok("edit", "s", "r", "--kind", "copy-edit", "--reason", "x", "--text",
            ROEPCKE.replace("85%", "80%"))
     log = json.loads(cli.ok("log", "s", "--update", "r", "--json"))
-    assert log[-1]["kind"] == "copy-edit"
+    assert (log[-1]["kind"], log[-1]["revision"]) == ("copy-edit", 2)
+    edits = json.loads(cli.ok("editor", "ana", "--json"))["contributions"]
+    assert [(e["kind"], e["stealth_flags"]) for e in edits if e["event"] == "UpdateEdited"] \
+        == [("copy-edit", ["numbers"])]
