@@ -46,7 +46,8 @@ _CHARS = str.maketrans({
 
 def _fold(text: str) -> str:
     """Typographic variants and accents away; case kept (names are found by it)."""
-    text = unicodedata.normalize("NFKC", text).translate(_CHARS)
+    text = re.sub(r"(?<=\w)[‒–—―](?=\w)", "-", unicodedata.normalize("NFKC", text))
+    text = text.replace("--", " - ").translate(_CHARS)
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
     return re.sub(r"\s+", " ", re.sub(r"\s*\n\s*", " ¶ ", text))
@@ -290,6 +291,8 @@ TIME_WORDS = frozenset(_MONTHS) | frozenset(_WEEKDAYS) | _set(
      "fall winter last next earlier later ago")
 PRONOUNS = _set("he she we i you")
 _ORDERED = _set("not no never than from into by against over versus")
+_CLAUSE = _set("that which who whom whose where when while because")
+_NOT_NAMES = STOPWORDS | TIME_WORDS
 # Words commonly confused for one another: putting the right one in is a spelling fix.
 _CONFUSED = [frozenset(p.split("/")) for p in _set(
     "capitol/capital capitols/capitals affect/effect affects/effects lose/loose "
@@ -320,8 +323,9 @@ class _Text:
         text = _times(_numbers(text))
         for pattern, repl in _PHRASES:
             text = pattern.sub(repl, text)
-        text = text.replace("-", " ")
+        text = text.replace(" - ", " ; ").replace("-", " ")
         self.capitalised: set[str] = set()
+        self.named: set[str] = set()    # written with a capital inside a sentence
         self.acronyms: set[str] = set()
         tokens: list[str] = []
         self.breaks: set[int] = set()   # token indices that follow punctuation
@@ -333,7 +337,9 @@ class _Text:
             if re.search(r"[.,;:!?()\[\]¶]", gap) or not tokens:
                 self.breaks.add(len(tokens))
             special = _SPECIAL.fullmatch(word)
-            if not special and word[0].isupper():
+            if (not special and word[0].isupper() and tokens and not self._starts(gap)
+                    and _canon(word) not in _NOT_NAMES):
+                self.named.add(_canon(word))
                 self.capitalised.add(_canon(word))
                 if word.isupper() and 2 <= len(word) <= 6:
                     self.acronyms.add(word.lower())
@@ -342,14 +348,31 @@ class _Text:
         self.bag = Counter(tokens)
         self.expansions = _expansions(text)
 
-    def ordered(self) -> Counter[tuple[str, str]]:
-        """What each negation, comparison, number and 'from' applies to."""
+    @staticmethod
+    def _starts(gap: str) -> bool:
+        return bool(re.search(r"[.!?¶]\W*$", gap))
+
+    def ordered(self, named: set[str], respelt: dict[str, str]) -> Counter[tuple[str, str]]:
+        """What each negation, comparison, number and 'from' applies to, and who did what."""
         out: Counter[tuple[str, str]] = Counter()
-        content = [(i, t) for i, t in enumerate(self.tokens) if t not in STOPWORDS]
+        tokens = [respelt.get(t, t) for t in self.tokens]
+        content = [(i, t) for i, t in enumerate(tokens) if t not in STOPWORDS]
         for k, (_, t) in enumerate(content[:-1]):
             j, nxt = content[k + 1]
             if t in _ORDERED or (_is_number(t) and j not in self.breaks):
                 out[(t, nxt)] += 1
+        # Who did what to whom: two names in one clause with a word between them
+        # ("Ukraine attacked Russia"), but not a list ("Reuters and The Economist").
+        last, between = None, False
+        for i, t in enumerate(tokens):
+            if i in self.breaks or t in _CLAUSE:
+                last, between = None, False
+            if t in named:
+                if last is not None and between and last != t:
+                    out[(last, t)] += 1
+                last, between = t, False
+            elif t not in STOPWORDS and t not in ("or", "nor"):
+                between = True
         return out
 
 
@@ -391,11 +414,48 @@ def _damerau(a: str, b: str, limit: int) -> int:
     return prev[-1]
 
 
+COMMON_ZIPF = 3.3   # "teh" is 3.04, "encirclement" 2.29, "capitol" 4.0, "west" 5.29
+
+
+@lru_cache(maxsize=1)
+def _common_words() -> frozenset[str] | None:
+    """English words at or above ``COMMON_ZIPF``, read straight from wordfreq's small list.
+
+    ``import wordfreq`` costs over half a second (it loads ftfy, langcodes and regex), which
+    every copy edit with a typo in it would pay; its word list alone loads in a tenth of
+    that. The list is wordfreq's documented cBpack (``{"format": "cB", "version": 1}`` then
+    one bucket of words per centibel, so bucket i holds words of Zipf value 9 - i/100). If
+    the file is not where or what it should be, None: the public API is used instead.
+    """
+    import gzip
+    import importlib.util
+    import os
+
+    import msgpack
+
+    spec = importlib.util.find_spec("wordfreq")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = os.path.join(spec.submodule_search_locations[0], "data", "small_en.msgpack.gz")
+    try:
+        with open(path, "rb") as f:
+            data = msgpack.unpackb(gzip.decompress(f.read()), raw=False)
+    except (OSError, ValueError, msgpack.ExtraData):
+        return None
+    if not data or data[0] != {"format": "cB", "version": 1}:
+        return None
+    last = round((9 - COMMON_ZIPF) * 100)
+    return frozenset(w for bucket in data[1:last + 2] for w in bucket)
+
+
 def _is_word(word: str) -> bool:
     """An English word in common use (so that a change to or from it is not a typo)."""
+    common = _common_words()
+    if common is not None:
+        return word in common
     from wordfreq import zipf_frequency
 
-    return zipf_frequency(word, "en", wordlist="small") >= 3.3
+    return zipf_frequency(word, "en", wordlist="small") >= COMMON_ZIPF
 
 
 _PREFIXES = ("un", "in", "im", "ir", "il", "non", "dis", "de", "re", "mis", "anti", "pre")
@@ -540,9 +600,9 @@ def text_findings(old: str, new: str) -> list[str]:
                 continue
             found.setdefault(_label(token, before, after), ([], []))[side].append(_show(token))
     if not found:
-        was = Counter({(respelt.get(a, a), respelt.get(b, b)): n
-                       for (a, b), n in before.ordered().items()})
-        order_gone, order_added = was - after.ordered(), after.ordered() - was
+        named = {respelt.get(w, w) for w in before.named} | after.named
+        was, now = before.ordered(named, respelt), after.ordered(named, {})
+        order_gone, order_added = was - now, now - was
         if order_gone or order_added:
             found["word order"] = ([" ".join(p) for p in sorted(order_gone)],
                                    [" ".join(p) for p in sorted(order_added)])
