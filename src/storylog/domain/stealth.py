@@ -337,12 +337,12 @@ class _Text:
             if re.search(r"[.,;:!?()\[\]¶]", gap) or not tokens:
                 self.breaks.add(len(tokens))
             special = _SPECIAL.fullmatch(word)
-            if (not special and word[0].isupper() and tokens and not self._starts(gap)
-                    and _canon(word) not in _NOT_NAMES):
-                self.named.add(_canon(word))
+            if not special and word[0].isupper():
                 self.capitalised.add(_canon(word))
                 if word.isupper() and 2 <= len(word) <= 6:
                     self.acronyms.add(word.lower())
+                if tokens and not self._starts(gap) and _canon(word) not in _NOT_NAMES:
+                    self.named.add(_canon(word))
             tokens.append(word if special else _canon(word))
         self.tokens = tokens
         self.bag = Counter(tokens)
