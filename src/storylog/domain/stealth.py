@@ -561,7 +561,7 @@ _LABELS = [
     ("dates and times", lambda t: t[0] == "§" or t in TIME_WORDS),
     ("negation", lambda t: t in NEGATION),
     ("modality and certainty", lambda t: t in MODALITY),
-    ("attribution", lambda t: t in ATTRIBUTION),
+    ("attribution", lambda t: t in ATTRIBUTION or t in PRONOUNS),
     ("quantity words", lambda t: t in QUANTITY),
     ("direction", lambda t: t in DIRECTION),
 ]
