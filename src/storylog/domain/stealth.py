@@ -293,6 +293,7 @@ PRONOUNS = _set("he she we i you")
 _ORDERED = _set("not no never than from into by against over versus")
 _CLAUSE = _set("that which who whom whose where when while because")
 _NOT_NAMES = STOPWORDS | TIME_WORDS
+_PLACE = _set("in at on near across around outside inside throughout within along off")
 # Words commonly confused for one another: putting the right one in is a spelling fix.
 _CONFUSED = [frozenset(p.split("/")) for p in _set(
     "capitol/capital capitols/capitals affect/effect affects/effects lose/loose "
@@ -367,6 +368,8 @@ class _Text:
         for i, t in enumerate(tokens):
             if i in self.breaks or t in _CLAUSE:
                 last, between = None, False
+            if t in named and i and tokens[i - 1] in _PLACE:
+                continue    # "in Kyiv": where, not who; it may move about the sentence
             if t in named:
                 if last is not None and between and last != t:
                     out[(last, t)] += 1
@@ -479,13 +482,20 @@ def _typo(a: str, b: str) -> bool:
     return not (_is_word(a) and _is_word(b))
 
 
-def _stem(word: str) -> str:
-    m = re.fullmatch(r"([a-z]{3,}?)(?:e?d|ing)", word)
-    if not m:
-        return "-" + word
-    stem = m[1]
-    stem = re.sub(r"(.)\1$", r"\1", stem)     # cutting
-    return stem[:-1] if stem.endswith("e") else stem
+def _participle(a: str, b: str) -> bool:
+    """One is the -ing participle of the other: "citing" / "cited", "cutting" / "cut".
+
+    Never a base form against its past ("resign" / "resigned"): that is a change of tense.
+    """
+    if a.endswith("ing") == b.endswith("ing"):
+        return False
+    ing, other = (a, b) if a.endswith("ing") else (b, a)
+    stem = re.sub(r"(.)\1$", r"\1", ing[:-3])
+    if len(stem) < 3:
+        return False
+    other = re.sub(r"(?:e?d)$", "", other) if len(other) > 4 else other
+    other = re.sub(r"(.)\1$", r"\1", other)
+    return stem.rstrip("e") == other.rstrip("e")
 
 
 def _respelt(g: str, a: str, old: _Text, new: _Text) -> bool:
@@ -511,12 +521,18 @@ def _explain(gone: Counter[str], added: Counter[str], old: _Text, new: _Text
     respelt: dict[str, str] = {}
     # An acronym for its expansion: "European Union" / "EU"; "Directorate (HUR)" / "HUR".
     for this, that, mine, other in ((gone, added, old, new), (added, gone, new, old)):
-        for words, acronym in mine.expansions:
-            if acronym in other.bag and all(this[w] for w in words):
-                for w in words:
-                    this[w] -= 1
-                if that[acronym]:
-                    that[acronym] -= 1
+        for run, acronym in mine.expansions:
+            if acronym not in other.bag:
+                continue
+            # "Ukraine's Main Intelligence Directorate (HUR)": the expansion may be the tail.
+            for start in range(len(run) - 1 if len(run) > 1 else 1):
+                words = run[start:]
+                if all(this[w] for w in words):
+                    for w in words:
+                        this[w] -= 1
+                    if that[acronym]:
+                        that[acronym] -= 1
+                    break
     # A compound written together or apart: "counter offensive" / "counteroffensive".
     for this, that, side in ((gone, added, new), (added, gone, old)):
         for first, second in zip(side.tokens, side.tokens[1:], strict=False):
@@ -536,7 +552,7 @@ def _explain(gone: Counter[str], added: Counter[str], old: _Text, new: _Text
     # A sentence joined or split turns a verb into its participle: "She cited" / "citing".
     for g in sorted(gone):
         for a in sorted(added):
-            if gone[g] and added[a] and _stem(g) == _stem(a) and g != a:
+            if gone[g] and added[a] and _participle(g, a):
                 n = min(gone[g], added[a])
                 gone[g] -= n
                 added[a] -= n
