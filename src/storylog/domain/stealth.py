@@ -82,8 +82,8 @@ _WORD_NUMBER = re.compile(
 _DIGITS = r"\d+(?:\.\d+)?"
 _SCALED = re.compile(rf"(?<![\w.])({_DIGITS})\s?(million|billion|trillion|thousand|bn|tn)\b",
                      re.I)
-_CURRENCY = re.compile(rf"([$£€])\s?({_DIGITS})(?:\s?(m|bn|k|million|billion|thousand)\b)?",
-                       re.I)
+_CURRENCY = re.compile(
+    rf"([$£€])\s?({_DIGITS})(?:\s?(m|bn|tn|k|million|billion|trillion|thousand)\b)?", re.I)
 _CURRENCY_NAMES = {"$": "dollars", "£": "pounds", "€": "euros"}
 
 
@@ -111,7 +111,7 @@ def _fmt(value: Decimal) -> str:
 
 
 def _numbers(text: str) -> str:
-    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)               # 230,000
+    text = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)           # 230,000; 1,200bn
     text = re.sub(r"(?<=\b\d)\s(?=\d{3}\b)|(?<=\b\d\d)\s(?=\d{3}\b)|(?<=\b\d\d\d)\s(?=\d{3}\b)",
                   "", text)                                        # 2 500
     text = re.sub(r"(?<![\w.])\.(?=\d)", "0.", text)               # .5
@@ -362,6 +362,8 @@ class _Text:
             j, nxt = content[k + 1]
             if t in _ORDERED or (_is_number(t) and j not in self.breaks):
                 out[(t, nxt)] += 1
+            if t == "by" and k:     # who did it: "made by the army", "denied by the rebels"
+                out[(content[k - 1][1], "by " + nxt)] += 1
         # Who did what to whom: two names in one clause with a word between them
         # ("Ukraine attacked Russia"), but not a list ("Reuters and The Economist").
         last, between = None, False
