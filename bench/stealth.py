@@ -3,10 +3,11 @@
     .venv/bin/python bench/stealth.py [--split dev|heldout|fresh|all] [--failures] [--json]
 
 For each split (dev: the pairs the detector was developed against; held-out: the third it
-was not, until its first run; fresh: a second unseen set written after that run) and overall, prints per category: recall on fact changes (the share that
-``text_findings`` flags) and false alarms on style changes (the share it flags), beside the
-targets (recall >= 0.98, false alarms <= 0.03). ``--failures`` lists the pairs it gets wrong,
-for the split asked for. The corpus lives in tests/standards/stealth_corpus/.
+was not, until its first run; fresh: a second unseen set written after that run) and
+overall, prints per category: recall on fact changes (the share that ``text_findings``
+flags) and false alarms on style changes (the share it flags), beside the targets
+(recall >= 0.98, false alarms <= 0.03). ``--failures`` lists the pairs it gets wrong, for
+the split asked for. The corpus lives in tests/standards/stealth_corpus/.
 """
 
 from __future__ import annotations

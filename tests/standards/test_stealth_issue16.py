@@ -65,3 +65,12 @@ def test_a_harmless_copy_edit_passes_unflagged(published: Cli, update, old, new)
     entry = json.loads(published.ok("log", "s", "--update", update, "--json"))[-1]
     assert entry["kind"] == "copy-edit"
     assert not json.loads(published.ok("corrections", "--stealth", "--json"))["corrections"]
+
+
+def test_a_name_flag_reaches_the_corrections_report_whole(published: Cli):
+    """Flags are stored comma-joined, so a flag's name must hold no comma."""
+    published.ok("edit", "s", "city", "--kind", "copy-edit", "--reason", "tidy",
+                 "--override", "our own draft error", "--text",
+                 TEXTS["city"].replace("Pokrovsk is", "Myrnohrad is"))
+    stealth = json.loads(published.ok("corrections", "--stealth", "--json"))["corrections"]
+    assert [c["stealth_flags"] for c in stealth] == [["names"]]

@@ -590,7 +590,7 @@ def _label(token: str, old: _Text, new: _Text) -> str:
         if test(token):
             return label
     if token in old.capitalised or token in new.capitalised:
-        return "names of people, places or organisations"
+        return "names"
     return "wording"
 
 
