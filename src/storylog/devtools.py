@@ -59,7 +59,8 @@ def renderings(sample: Path) -> dict[str, bytes]:
                     result = version_diff(views, slug, n, n + 1)
                     out[f"{name}.md"] = diff_markdown(result).encode()
                     out[f"{name}.json"] = js(result)
-                    out[f"{name}.patch"] = unified_patch(views, slug, n, n + 1).encode()
+                    patch = unified_patch(views, slug, n, n + 1, to_markdown)
+                    out[f"{name}.patch"] = patch.encode()
             from storylog.site import SiteOptions, render_sites
 
             files, _ = render_sites(views, None, SiteOptions(checkpoint=False))

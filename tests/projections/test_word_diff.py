@@ -7,7 +7,7 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storylog.projections.diff import FINE_LIMIT, word_diff
+from storylog.projections.textdiff import FINE_LIMIT, word_diff
 
 WORDS = st.sampled_from(["the", "town", "85%", "80%", "Pokrovsk", "Russian", "forces", ",",
                          ".", "denied", "confirmed", "Bild", "Le", "Monde", "«", "»", "’s"])
@@ -89,7 +89,7 @@ def apply_patch(old: list[str], patch: list[str]) -> list[str]:
 @given(DOC, DOC)
 def test_the_story_patch_turns_one_rendering_into_the_other(old: list[str],
                                                              new: list[str]) -> None:
-    from storylog.projections.diff import unified_lines
+    from storylog.projections.textdiff import unified_lines
 
     patch = list(unified_lines(old, new, "a.md", "b.md"))
     if old == new:

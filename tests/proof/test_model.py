@@ -58,9 +58,9 @@ from storylog.errors import StorylogError
 from storylog.projections.corrections import Filters, corrections
 from storylog.projections.diff import version_diff
 from storylog.projections.queries import Views
-from storylog.projections.readmodel import TABLES
 from storylog.projections.story_view import story_view
 from storylog.projections.timeline import timeline
+from storylog.store.readmodel.schema import TABLES
 from storylog.store.verify import check_all
 from tests.conftest import Cli, postgres_url
 from tests.proof.support import assert_fixed

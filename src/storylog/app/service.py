@@ -115,7 +115,7 @@ class StoryApp(Application[UUID]):
     def readmodel(self) -> ReadModel:
         if self._readmodel is None:
             assert self.sql is not None
-            self._readmodel = ReadModel(self.sql, self.factory.tracking_recorder())
+            self._readmodel = ReadModel(self.factory.tracking_recorder())
             self._readmodel.on_erase = self._erased
         return self._readmodel
 
@@ -453,7 +453,7 @@ class Archive:
         import tempfile
         from pathlib import Path
 
-        from storylog.projections.readmodel import TABLES
+        from storylog.store.readmodel.schema import TABLES
 
         self.app.catch_up()
         # In this store's order, so that the fold meets the source registry's merges

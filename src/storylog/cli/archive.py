@@ -65,7 +65,7 @@ def project(session: Session, follow: bool, interval: float) -> None:
     Example:
       storylog --db postgresql://reader@db/news project --follow
     """
-    from storylog.projections.follow import follow as follow_log
+    from storylog.app.follow import follow as follow_log
 
     app = session.app()
     say(f"applied {counted(app.catch_up(), 'event')}")

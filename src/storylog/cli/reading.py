@@ -73,11 +73,12 @@ def diff(
     """
     from storylog.projections.diff import resolve_versions, unified_patch, version_diff
     from storylog.render.diff import diff_markdown, diff_text
+    from storylog.render.story import to_markdown
 
     views = session.views()
     a, b = resolve_versions(views, slug, version_a, version_b)
     fmt = fmt if fmt == "patch" else chosen(fmt, as_json)  # a patch is asked for by name
-    result = unified_patch(views, slug, a, b) if fmt == "patch" else \
+    result = unified_patch(views, slug, a, b, to_markdown) if fmt == "patch" else \
         version_diff(views, slug, a, b)
     emit(result, fmt, {"text": partial(diff_text, color=color_wanted()),
                        "markdown": diff_markdown, "patch": Document(str)})

@@ -59,7 +59,7 @@ class Session:
         from storylog.store.backends import is_postgres
 
         if self._app is None and not is_postgres(self.db):
-            from storylog.projections.current import current_sqlite
+            from storylog.store.readmodel.current import current_sqlite
 
             sql = current_sqlite(self.db, self.keys)
             if sql is not None:

@@ -46,15 +46,16 @@ def source_merge(
       storylog source merge "J. Ropcke" "Julian Röpcke" --reason "same analyst"
     """
     from storylog.app.commands import merge_sources
+    from storylog.projections.identities import confidential_keys
     from storylog.projections.queries import Views
-    from storylog.projections.timeline import confidential_keys, resolve_source
+    from storylog.projections.timeline import resolve_source
 
     app = session.writer()
     views = Views(app)
     first, second = resolve_source(views, name), resolve_source(views, into)
     merge_sources(app, first["name"], second["name"], reason=reason, editor=editor,
                   command_id=command_id, confidential_merge=confidential_merge,
-                  confidential=confidential_keys(views))
+                  confidential=confidential_keys(views.store))
     say(f"merged {first['name']} into {second['name']}")
 
 

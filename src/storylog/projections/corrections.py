@@ -10,8 +10,6 @@ from typing import Any
 
 from storylog.projections.queries import Views
 
-NOTE_KINDS = {"clarification", "correction", "editors-note"}
-
 
 @dataclass
 class Filters:
@@ -26,26 +24,10 @@ class Filters:
 
 def corrections(views: Views, f: Filters) -> dict[str, Any]:
     """Every change to an update after it was first published, with totals."""
-    query = [
-        "SELECT e.*, s.slug, s.tz FROM rm_events e JOIN rm_stories s ON s.story_id = e.story_id",
-        "WHERE e.type IN ('UpdateEdited', 'UpdateRetracted', 'UpdateTakenDown')",
-    ]
-    params: list[Any] = []
-    if f.story:
-        query.append("AND s.slug = ?")
-        params.append(f.story)
-    if f.since:
-        query.append("AND e.recorded_at >= ?")
-        params.append(views.utc(f.since, "UTC"))
-    if f.until:
-        query.append("AND e.recorded_at <= ?")
-        params.append(views.utc(f.until, "UTC"))
-    if f.editor:
-        query.append("AND e.editor = ?")
-        params.append(f.editor)
-    if f.stealth:
-        query.append("AND e.flags IS NOT NULL")
-    rows = views.sql.fetchall(" ".join(query) + " ORDER BY e.recorded_at, e.position", params)
+    since = views.utc(f.since, "UTC") if f.since else None
+    until = views.utc(f.until, "UTC") if f.until else None
+    rows = views.store.changes(slug=f.story, since=since, until=until, editor=f.editor,
+                               stealth=f.stealth)
     entries = [e for e in (_entry(views, r) for r in rows) if e is not None]
     entries = [e for e in entries if not f.kind or e["kind"] == f.kind]
     if f.unreviewed:
@@ -55,43 +37,31 @@ def corrections(views: Views, f: Filters) -> dict[str, Any]:
 
 def _entry(views: Views, row: Any) -> dict[str, Any] | None:
     sid, uid = row["story_id"], row["update_id"]
-    first = _first_publication(views, sid, uid)
+    first = views.store.first_publication(sid, uid)
     if first is None or row["position"] <= first["position"]:
         return None  # not yet published when changed: an ordinary edit, not a correction
-    following = views.sql.fetchall(
-        "SELECT version, recorded_at FROM rm_versions WHERE story_id = ? AND position > ? "
-        "ORDER BY version LIMIT 1", (sid, row["position"]))
+    following = views.store.next_version_after(sid, row["position"])
     kind = {"UpdateRetracted": "retraction", "UpdateTakenDown": "takedown"}.get(
         row["type"], row["kind"])
     note = row["note"] if row["type"] != "UpdateTakenDown" else None
-    reviewed = views.sql.fetchall(
-        "SELECT editor, recorded_at FROM rm_reviews WHERE story_id = ? AND update_id = ? "
-        "AND revision = ?", (sid, uid, row["revision"]))
+    reviewed = views.store.review(sid, uid, row["revision"])
     return {
         "story": row["slug"], "update": uid, "revision": row["revision"],
         "position": row["position"], "kind": kind, "reason": row["reason"], "note": note,
         "editor": row["editor"], "at": row["recorded_at"],
         "first_published": {"version": first["version"], "at": first["recorded_at"]},
         "hours_after_publication": _hours(first["recorded_at"], row["recorded_at"]),
-        "note_published_in": following[0]["version"] if following and note else None,
+        "note_published_in": following["version"] if following and note else None,
         "public_told": _told(kind, note, following),
         "stealth_flags": row["flags"].split(",") if row["flags"] else [],
         "override": row["override"],
         "needs_review": kind not in ("copy-edit", "update") or bool(row["flags"]),
-        "reviewed": {"by": reviewed[0]["editor"], "at": reviewed[0]["recorded_at"]}
+        "reviewed": {"by": reviewed["editor"], "at": reviewed["recorded_at"]}
         if reviewed else None,
     }
 
 
-def _first_publication(views: Views, sid: str, uid: str) -> Any:
-    rows = views.sql.fetchall(
-        "SELECT v.version, v.position, v.recorded_at FROM rm_versions v WHERE v.story_id = ? "
-        "AND v.position > (SELECT position FROM rm_revisions WHERE story_id = ? "
-        "AND update_id = ? AND revision = 1) ORDER BY v.version LIMIT 1", (sid, sid, uid))
-    return rows[0] if rows else None
-
-
-def _told(kind: str, note: str | None, following: list[Any]) -> str:
+def _told(kind: str, note: str | None, following: Any | None) -> str:
     if kind in ("copy-edit", "update"):
         return "not required"
     if kind == "takedown":
@@ -122,9 +92,7 @@ def _totals(entries: list[dict[str, Any]]) -> dict[str, Any]:
 
 def contributions(views: Views, editor: str) -> dict[str, Any]:
     """One editor's events across every story, newest first, like a wiki's page."""
-    rows = views.sql.fetchall(
-        "SELECT e.*, s.slug FROM rm_events e LEFT JOIN rm_stories s ON s.story_id = e.story_id "
-        "WHERE e.editor = ? ORDER BY e.recorded_at DESC, e.position DESC", (editor,))
+    rows = views.store.contributions(editor)
     entries = [{
         "story": r["slug"], "position": r["position"], "at": r["recorded_at"],
         "event": r["type"], "update": r["update_id"], "kind": r["kind"],

@@ -1,15 +1,17 @@
 """Read models: the views, materialised as tables in the same database.
 
-They are folds over the event log, kept up to date by position: eventsourcing's
-tracking recorder holds the last notification id applied, and each batch of
-events is applied in the same transaction that advances it, so a crash or a
-second process can never apply an event twice. On SQLite, readers pull the
-events after that position before they read (`catch_up`); on PostgreSQL the
-library's ProjectionRunner can also follow the log (`storylog project --follow`).
+They are folds over the event log, kept up to date by position: the store's
+read-model recorder (``store.readmodel``, an eventsourcing tracking recorder) holds
+the last notification id applied, and each batch of events is written in the same
+transaction that advances it, so a crash or a second process can never apply an
+event twice. On SQLite, readers pull the events after that position before they
+read (`catch_up`); on PostgreSQL the library's ProjectionRunner can also follow the
+log (`storylog project --follow`, ``StoryProjection``).
 
-Revisions are stored as deltas (only what an event changed), so applying an
-event is appends only; the state of an update at a position is the fold of its
-revisions up to there (`projections.queries`).
+This module decides what rows an event makes; the recorder's named writes put them
+in tables. Revisions are stored as deltas (only what an event changed), so applying
+an event is appends only; the state of an update at a position is the fold of its
+revisions up to there (`projections.updates`).
 
 Folding works on the stored records (plain dicts), not on pydantic events:
 rebuilding a million events must cost little more than reading them.
@@ -18,64 +20,25 @@ rebuilding a million events must cost little more than reading them.
 from __future__ import annotations
 
 import functools
-import random
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 import orjson
 from eventsourcing.persistence import Notification, Tracking, TrackingRecorder
+from eventsourcing.projection import Projection
 from eventsourcing.utils import resolve_topic
 
 from storylog.domain.sources import DEFAULT_GAZETTEER, canonical_name, guess_kind, source_key
-from storylog.projections.current import READMODEL_VERSION, TRACKING_NAME
 from storylog.store.mapper import upcast_state
+from storylog.store.readmodel.recorder import FoldWrites, ReadModelRecorder, is_duplicate
+from storylog.store.readmodel.schema import TRACKING_NAME
 from storylog.store.sealing import KeyStore
-from storylog.store.sql import Sql
 
 BATCH = 2000
 BULK_BATCH = 20_000
 
-SCHEMA = [
-    "CREATE TABLE IF NOT EXISTS rm_stories (story_id TEXT PRIMARY KEY, slug TEXT NOT NULL, "
-    "headline TEXT, standfirst TEXT, tz TEXT, lang TEXT, opened_at TEXT, opened_by TEXT)",
-    "CREATE TABLE IF NOT EXISTS rm_details (story_id TEXT, position INTEGER, headline TEXT, "
-    "standfirst TEXT, kind TEXT, note TEXT, recorded_at TEXT, PRIMARY KEY (story_id, position))",
-    "CREATE TABLE IF NOT EXISTS rm_events (story_id TEXT, position INTEGER, "
-    "notification_id BIGINT, recorded_at TEXT, editor TEXT, type TEXT, update_id TEXT, "
-    "kind TEXT, reason TEXT, note TEXT, command_id TEXT, changed TEXT, version INTEGER, "
-    "revision INTEGER, flags TEXT, override TEXT, PRIMARY KEY (story_id, position))",
-    "CREATE INDEX IF NOT EXISTS rm_events_update ON rm_events (story_id, update_id, position)",
-    "CREATE INDEX IF NOT EXISTS rm_events_recorded ON rm_events (recorded_at)",
-    "CREATE INDEX IF NOT EXISTS rm_events_editor ON rm_events (editor)",
-    "CREATE TABLE IF NOT EXISTS rm_revisions (story_id TEXT, update_id TEXT, revision INTEGER, "
-    "position INTEGER, recorded_at TEXT, editor TEXT, action TEXT, stamp TEXT, status TEXT, "
-    "key_event INTEGER, body TEXT, sources TEXT, media TEXT, note TEXT, erased INTEGER, "
-    "PRIMARY KEY (story_id, update_id, revision))",
-    "CREATE INDEX IF NOT EXISTS rm_revisions_position ON rm_revisions (story_id, position)",
-    "CREATE INDEX IF NOT EXISTS rm_revisions_action ON rm_revisions (action)",
-    "CREATE TABLE IF NOT EXISTS rm_versions (story_id TEXT, version INTEGER, position INTEGER, "
-    "recorded_at TEXT, editor TEXT, note TEXT, head TEXT, PRIMARY KEY (story_id, version))",
-    "CREATE TABLE IF NOT EXISTS rm_sources (source_key TEXT PRIMARY KEY, name TEXT, kind TEXT, "
-    "merged_into TEXT)",
-    # Identities joined by a merge recorded as confidential (and whatever joined them
-    # later): the public site never applies their merges.
-    "CREATE TABLE IF NOT EXISTS rm_source_secrets (source_key TEXT PRIMARY KEY)",
-    "CREATE TABLE IF NOT EXISTS rm_citations (source_key TEXT, story_id TEXT, update_id TEXT, "
-    "revision INTEGER, position INTEGER, role TEXT, as_cited TEXT, via TEXT, "
-    "PRIMARY KEY (source_key, story_id, update_id, revision, role))",
-    "CREATE INDEX IF NOT EXISTS rm_citations_update ON rm_citations (story_id, update_id)",
-    "CREATE TABLE IF NOT EXISTS rm_reviews (story_id TEXT, update_id TEXT, revision INTEGER, "
-    "editor TEXT, recorded_at TEXT, note TEXT, PRIMARY KEY (story_id, update_id, revision))",
-]
-INDEXES = [statement for statement in SCHEMA if statement.startswith("CREATE INDEX")]
-TABLES = ["rm_stories", "rm_details", "rm_events", "rm_revisions", "rm_versions",
-          "rm_sources", "rm_source_secrets", "rm_citations", "rm_reviews"]
-SCHEMA_META = [
-    "CREATE TABLE IF NOT EXISTS rm_meta (name TEXT PRIMARY KEY, value INTEGER)",
-]
 
 @dataclass(frozen=True)
 class Record:
@@ -135,57 +98,22 @@ class RawRow(NamedTuple):
 
 
 class ReadModel:
-    """The read-model tables of one database, and the fold that fills them."""
+    """The fold that fills the read models, on the store's recorder of them."""
 
-    def __init__(self, sql: Sql, tracking: TrackingRecorder):
-        self.sql = sql
-        self.tracking = tracking
+    def __init__(self, recorder: TrackingRecorder):
+        # The factory's tracking recorder is the read models' own: store.backends.env_for
+        # names its class for either backend.
+        assert isinstance(recorder, ReadModelRecorder), recorder
+        self.recorder = recorder
         self._source_cache: dict[str, str] | None = None  # key -> final key (merges applied)
         # Called when the fold meets an erasure, so a crash between saving the event
         # and destroying the key is finished by the next catch-up.
         self.on_erase: Callable[[str, str], None] | None = None
-        if self._is_current():
-            return  # nothing to write: opening never contends with other writers
-        for attempt in range(10):
-            try:
-                self._create_tables()
-                return
-            except Exception as error:
-                # Two processes creating the tables at once: try again.
-                said = str(error) + repr(error.__cause__)
-                if attempt == 9 or not any(
-                    words in said for words in
-                    ("concurrently", "database is locked", "deadlock detected")
-                ):
-                    raise
-                time.sleep(random.uniform(0.01, 0.1))
-
-    def _is_current(self) -> bool:
-        """Whether the tables exist in this version's shape (read only: a writer that
-        committed since cannot make this fail, as a read-then-write transaction can)."""
-        try:
-            rows = self.sql.fetchall("SELECT value FROM rm_meta WHERE name = 'version'")
-        except Exception:
-            return False  # no read models yet
-        return bool(rows) and rows[0]["value"] == READMODEL_VERSION
-
-    def _create_tables(self) -> None:
-        with self.sql.transaction() as c:
-            for statement in SCHEMA_META:
-                c.execute(statement)
-            c.execute("SELECT value FROM rm_meta WHERE name = 'version'")
-            found = c.fetchone()
-            if found is not None and found["value"] != READMODEL_VERSION:
-                self._reset(c, indexes=True)  # an older shape: rebuilt from the events
-            for statement in SCHEMA:
-                c.execute(statement)
-            c.execute("INSERT INTO rm_meta VALUES ('version', ?) ON CONFLICT (name) "
-                      "DO UPDATE SET value = excluded.value", (READMODEL_VERSION,))
 
     # -- position -------------------------------------------------------------
 
     def position(self) -> int:
-        return self.tracking.max_tracking_id(TRACKING_NAME) or 0
+        return self.recorder.position()
 
     def catch_up(
         self, notifications: Callable[[int, int], Sequence[Any]], decode: Decoder,
@@ -217,18 +145,11 @@ class ReadModel:
     def apply(self, records: Iterable[Record], last_id: int) -> None:
         """Apply events and advance the tracked position, in one transaction."""
         try:
-            with self.sql.transaction() as c:
-                # Write first: on SQLite this takes the write lock (waiting for another
-                # writer) before any read, so a commit elsewhere cannot make it fail.
-                c.execute("UPDATE rm_meta SET value = value WHERE name = 'version'")
-                writer = _Writer(c, self)
+            with self.recorder.folding(last_id) as writes:
+                writer = _Writer(writes, self)
                 for record in records:
                     writer.fold(record)
                 writer.flush()
-                # eventsourcing's own tracking insert, inside our transaction
-                cast(Any, self.tracking)._insert_tracking(
-                    c.cursor, Tracking(TRACKING_NAME, last_id)
-                )
         except Exception:
             self._source_cache = None  # the cache may hold rolled-back sources
             raise
@@ -252,80 +173,68 @@ class ReadModel:
                     if key not in first:
                         first[key] = _first_sight(name, kind)
             start = rows[-1].id + 1
-        changed = 0
-        with self.sql.transaction() as c:
-            c.execute("DELETE FROM rm_meta WHERE name = 'rederive'")
-            c.execute("SELECT source_key, name, kind FROM rm_sources")
-            for row in c.fetchall():
-                seen = first.get(row["source_key"])
-                if seen is not None and seen != (row["name"], row["kind"]):
-                    c.execute("UPDATE rm_sources SET name = ?, kind = ? WHERE source_key = ?",
-                              (*seen, row["source_key"]))
-                    changed += 1
+        changed = self.recorder.reregister_sources(first)
         self._source_cache = None
         return changed
 
     def needs_rederive(self) -> bool:
         """Whether an erasure was folded since sources were last re-derived."""
-        return bool(self.sql.fetchall("SELECT 1 FROM rm_meta WHERE name = 'rederive'"))
+        return self.recorder.needs_rederive()
 
     def rebuild(
         self, notifications: Callable[[int, int], Sequence[Any]], decode: Decoder,
         progress: Callable[[int], None] | None = None,
     ) -> int:
         """Drop and refill every table: big batches, secondary indexes made at the end."""
-        with self.sql.transaction() as c:
-            self._reset(c, indexes=False)
+        self.recorder.reset(indexes=False)
         self._source_cache = None
         decode.keys.preload()
         applied = self.catch_up(notifications, decode, progress, batch=BULK_BATCH)
-        with self.sql.transaction() as c:
-            for statement in INDEXES:
-                c.execute(statement)
-            # A rebuild cannot open erased content: its sources are already as wanted.
-            c.execute("DELETE FROM rm_meta WHERE name = 'rederive'")
+        self.recorder.finish_rebuild()
         return applied
 
     def drop(self) -> None:
         """Forget every view and the tracked position; the next catch-up refills them."""
-        with self.sql.transaction() as c:
-            self._reset(c, indexes=True)
+        self.recorder.reset(indexes=True)
         self._source_cache = None
-
-    def _reset(self, c: Any, *, indexes: bool) -> None:
-        for table in TABLES:
-            c.execute(f"DROP TABLE IF EXISTS {table}")
-        c.execute(f"DELETE FROM {_tracking_table(self.tracking)} WHERE application_name = ?",
-                  (TRACKING_NAME,))
-        for statement in SCHEMA:
-            if indexes or statement not in INDEXES:
-                c.execute(statement)
 
     # -- sources ----------------------------------------------------------------
 
-    def source_map(self, c: Any) -> dict[str, str]:
+    def source_map(self, c: FoldWrites) -> dict[str, str]:
+        """Every source's final key (merges applied), read once and kept up by the fold."""
         if self._source_cache is None:
-            c.execute("SELECT source_key, merged_into FROM rm_sources")
-            self._source_cache = {r["source_key"]: r["merged_into"] or r["source_key"]
-                                  for r in c.fetchall()}
+            self._source_cache = {key: into or key for key, into in c.source_merges().items()}
         return self._source_cache
 
 
-def is_duplicate(error: BaseException) -> bool:
-    """A unique key refused a row: someone else applied these events first."""
-    names = {type(e).__name__ for e in (error, error.__cause__, error.__context__) if e}
-    return bool(names & {"IntegrityError", "UniqueViolation"})
+class StoryProjection(Projection[ReadModelRecorder]):
+    """The fold as the library's ProjectionRunner drives it (``project --follow``)."""
+
+    name = TRACKING_NAME  # the same tracking row as the pull-based catch-up
+
+    def __init__(self, view: ReadModelRecorder):
+        super().__init__(view)
+        self.model = ReadModel(view)
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.model.apply([record_of(domain_event, tracking.notification_id)],
+                         tracking.notification_id)
 
 
-def _tracking_table(tracking: TrackingRecorder) -> str:
-    return str(getattr(tracking, "tracking_table_name", "tracking"))
+def record_of(event: Any, notification_id: int) -> Record:
+    """A domain event, as the runner hands it over, as the Record a fold reads."""
+    return Record(
+        type(event).__name__, str(event.originator_id), event.originator_version,
+        notification_id, utc_text(event.timestamp.isoformat()), event.editor,
+        event.command_id, event.payload.model_dump(mode="json"),
+    )
 
 
 class _Writer:
     """Folds records into rows, batching inserts per table."""
 
-    def __init__(self, c: Any, model: ReadModel):
-        self.c = c
+    def __init__(self, writes: FoldWrites, model: ReadModel):
+        self.writes = writes
         self.model = model
         self.rows: dict[str, list[tuple[Any, ...]]] = {
             "events": [], "revisions": [], "citations": [], "versions": [], "details": [],
@@ -343,17 +252,7 @@ class _Writer:
         ))
 
     def flush(self) -> None:
-        c = self.c
-        c.executemany(
-            "INSERT INTO rm_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", self.rows["events"])
-        c.executemany(
-            "INSERT INTO rm_revisions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            self.rows["revisions"])
-        c.executemany(
-            "INSERT INTO rm_citations VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
-            self.rows["citations"])
-        c.executemany("INSERT INTO rm_versions VALUES (?,?,?,?,?,?,?)", self.rows["versions"])
-        c.executemany("INSERT INTO rm_details VALUES (?,?,?,?,?,?,?)", self.rows["details"])
+        self.writes.insert_rows(**self.rows)
         for rows in self.rows.values():
             rows.clear()
 
@@ -362,11 +261,8 @@ class _Writer:
     def _Opened(self, r: Record, p: dict[str, Any]) -> tuple[str, int | None]:
         if "slug" not in p:
             return "", None  # the source registry's own opening
-        self.c.execute(
-            "INSERT INTO rm_stories VALUES (?,?,?,?,?,?,?,?)",
-            (r.story_id, p["slug"], p["headline"], p["standfirst"], p["tz"], p["lang"],
-             r.recorded_at, r.editor),
-        )
+        self.writes.insert_story((r.story_id, p["slug"], p["headline"], p["standfirst"],
+                                  p["tz"], p["lang"], r.recorded_at, r.editor))
         self.rows["details"].append(
             (r.story_id, r.position, p["headline"], p["standfirst"], None, None, r.recorded_at))
         return "", None
@@ -376,11 +272,9 @@ class _Writer:
                                      p.get("standfirst"), p["kind"], p.get("note"),
                                      r.recorded_at))
         if p.get("headline") is not None:
-            self.c.execute("UPDATE rm_stories SET headline = ? WHERE story_id = ?",
-                           (p["headline"], r.story_id))
+            self.writes.set_headline(r.story_id, p["headline"])
         if p.get("standfirst") is not None:
-            self.c.execute("UPDATE rm_stories SET standfirst = ? WHERE story_id = ?",
-                           (p["standfirst"], r.story_id))
+            self.writes.set_standfirst(r.story_id, p["standfirst"])
         return ",".join(f for f in ("headline", "standfirst") if p.get(f) is not None), None
 
     def _UpdateAdded(self, r: Record, p: dict[str, Any]) -> tuple[str, int | None]:
@@ -423,41 +317,25 @@ class _Writer:
         self.flush()
         # Once the key is gone, sources are given what a rebuild would give them
         # (ReadModel.rederive_sources); the mark survives a crash in between.
-        self.c.execute("INSERT INTO rm_meta VALUES ('rederive', 1) ON CONFLICT (name) "
-                       "DO UPDATE SET value = 1")
-        self.c.execute("UPDATE rm_revisions SET body = NULL, sources = NULL, media = NULL, "
-                       "erased = 1 WHERE story_id = ? AND update_id = ?", (story_id, update_id))
-        self.c.execute("DELETE FROM rm_citations WHERE story_id = ? AND update_id = ?",
-                       (story_id, update_id))
+        self.writes.mark_rederive()
+        self.writes.purge_content(story_id, update_id)
         # Which content fields an edit changed is unknowable once the content is gone
         # (a rebuild cannot open it): say so the same way now.
-        self.c.execute("SELECT position, changed FROM rm_events WHERE story_id = ? AND "
-                       "update_id = ? AND changed <> ''", (story_id, update_id))
-        for row in self.c.fetchall():
-            kept = ",".join(f for f in row["changed"].split(",")
+        for position, changed in self.writes.changed_fields(story_id, update_id):
+            kept = ",".join(f for f in changed.split(",")
                             if f not in ("body", "sources", "media"))
-            self.c.execute("UPDATE rm_events SET changed = ? WHERE story_id = ? AND "
-                           "position = ?", (kept, story_id, row["position"]))
-        # Sources cited nowhere any more go (a confidential name may live only here);
-        # names merged into another source stay, so the merge still applies.
-        self.c.execute("DELETE FROM rm_sources WHERE merged_into IS NULL AND source_key NOT IN "
-                       "(SELECT source_key FROM rm_citations) AND source_key NOT IN "
-                       "(SELECT via FROM rm_citations WHERE via IS NOT NULL) AND source_key "
-                       "NOT IN (SELECT merged_into FROM rm_sources WHERE merged_into IS NOT NULL)")
+            self.writes.set_changed_fields(story_id, position, kept)
+        self.writes.drop_uncited_sources()
         self.model._source_cache = None
 
     def _next_revision(self, story_id: str, update_id: str) -> int:
         pending = [row[2] for row in self.rows["revisions"]
                    if row[0] == story_id and row[1] == update_id]
-        self.c.execute("SELECT MAX(revision) AS r FROM rm_revisions WHERE story_id = ? "
-                       "AND update_id = ?", (story_id, update_id))
-        stored = self.c.fetchone()["r"] or 0
-        return max([stored, *pending]) + 1
+        return max([self.writes.last_revision(story_id, update_id), *pending]) + 1
 
     def _CorrectionReviewed(self, r: Record, p: dict[str, Any]) -> tuple[str, int | None]:
-        self.c.execute("INSERT INTO rm_reviews VALUES (?,?,?,?,?,?)",
-                       (r.story_id, p["update_id"], p["revision"], r.editor, r.recorded_at,
-                        p.get("note")))
+        self.writes.insert_review((r.story_id, p["update_id"], p["revision"], r.editor,
+                                   r.recorded_at, p.get("note")))
         return "", p["revision"]
 
     def _VersionPublished(self, r: Record, p: dict[str, Any]) -> tuple[str, int | None]:
@@ -467,27 +345,15 @@ class _Writer:
 
     def _SourcesMerged(self, r: Record, p: dict[str, Any]) -> tuple[str, int | None]:
         self.flush()  # citations before the merge must be re-pointed too
-        sources = self.model.source_map(self.c)
+        sources = self.model.source_map(self.writes)
         source, into = self._source(p["source"]), self._source(p["into"])
-        self.c.execute("SELECT 1 FROM rm_source_secrets WHERE source_key = ?", (source,))
-        if p.get("confidential") or self.c.fetchall():
-            self.c.execute("INSERT INTO rm_source_secrets VALUES (?) ON CONFLICT DO NOTHING",
-                           (into,))
+        if p.get("confidential") or self.writes.is_secret_source(source):
+            self.writes.mark_secret_source(into)
         for key, final in list(sources.items()):
             if final == source:
                 sources[key] = into
-                self.c.execute("UPDATE rm_sources SET merged_into = ? WHERE source_key = ?",
-                               (into, key))
-        # source_key is part of the citations' key: a citation the merged-into source
-        # already has stays once. via is not: re-pointing it is a plain update (an
-        # insert-then-delete would conflict with the row itself and lose it).
-        self.c.execute(
-            "INSERT INTO rm_citations SELECT ?, story_id, update_id, revision, position, "
-            "role, as_cited, via FROM rm_citations WHERE source_key = ? ON CONFLICT DO NOTHING",
-            (into, source),
-        )
-        self.c.execute("DELETE FROM rm_citations WHERE source_key = ?", (source,))
-        self.c.execute("UPDATE rm_citations SET via = ? WHERE via = ?", (into, source))
+                self.writes.set_merged_into(key, into)
+        self.writes.move_citations(source, into)
         return "", None
 
     # -- helpers ---------------------------------------------------------------
@@ -525,11 +391,10 @@ class _Writer:
 
     def _source(self, name: str, kind: str | None = None) -> str:
         """The final key of a source name, registering the source on first sight."""
-        sources = self.model.source_map(self.c)
+        sources = self.model.source_map(self.writes)
         key = _key_of(name)
         if key not in sources:
-            self.c.execute("INSERT INTO rm_sources VALUES (?,?,?,?)",
-                           (key, *_first_sight(name, kind), None))
+            self.writes.insert_source(key, *_first_sight(name, kind))
             sources[key] = key
         return sources[key]
 
@@ -561,8 +426,3 @@ def _key_of(name: str) -> str:
     """A source name's identity key; names repeat on almost every update, and working the
     key out (Unicode folding, gazetteer aliases) was a quarter of a rebuild's time."""
     return source_key(canonical_name(name))
-
-
-def batches(rows: Sequence[Notification], size: int) -> Iterator[Sequence[Notification]]:
-    for start in range(0, len(rows), size):
-        yield rows[start:start + size]

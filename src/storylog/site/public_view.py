@@ -208,12 +208,8 @@ class Collector:
     # -- notes on the headline and standfirst ----------------------------------------
 
     def detail_notes(self, low: int, high: int) -> list[dict[str, Any]]:
-        rows = self.views.sql.fetchall(
-            "SELECT position, headline, standfirst, kind, note, recorded_at FROM rm_details "
-            "WHERE story_id = ? AND position > ? AND position <= ? AND note IS NOT NULL "
-            "ORDER BY position", (self.sid, low, high))
         notes = []
-        for r in rows:
+        for r in self.views.store.detail_notes(self.sid, low, high):
             if not r["note"]:
                 continue
             fields = [f for f in ("headline", "standfirst") if r[f] is not None]

@@ -8,7 +8,9 @@ from urllib.parse import unquote, urlsplit
 
 from storylog.errors import StoreUnavailable
 
-DEFAULT_DB = "storylog.db"
+# The tracking recorder the factory makes is the read models' (store/readmodel/): a topic,
+# resolved when the application first asks for it.
+_READ_MODEL = "storylog.store.readmodel"
 
 
 def is_postgres(db: str) -> bool:
@@ -26,6 +28,7 @@ def env_for(db: str) -> dict[str, str]:
         raise StoreUnavailable(f"--db {db}: folder {path.parent} does not exist")
     return {
         "PERSISTENCE_MODULE": "storylog.store.sqlite_factory:DurableSQLiteFactory",
+        "TRACKING_RECORDER_TOPIC": f"{_READ_MODEL}.sqlite:SQLiteReadModelRecorder",
         "SQLITE_DBNAME": str(path),
         "SQLITE_LOCK_TIMEOUT": os.environ.get("STORYLOG_LOCK_TIMEOUT", "30"),
     }
@@ -38,6 +41,7 @@ def _postgres_env(db: str) -> dict[str, str]:
         raise StoreUnavailable(f"--db {db} names no database; add /DBNAME to the URL")
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "TRACKING_RECORDER_TOPIC": f"{_READ_MODEL}.postgres:PostgresReadModelRecorder",
         "POSTGRES_DBNAME": unquote(name),
         "POSTGRES_HOST": url.hostname or "localhost",
         "POSTGRES_PORT": str(url.port or 5432),

@@ -19,18 +19,10 @@ from urllib.parse import urlsplit, urlunsplit
 from storylog.errors import StoreUnavailable
 from storylog.store.backends import env_for, is_postgres
 from storylog.store.sealing import KeyStore
-from storylog.store.sql import Sql
+from storylog.store.sql import Sql, table_exists
 
 HOME_TABLE = ("CREATE TABLE IF NOT EXISTS storylog_key_home (name TEXT PRIMARY KEY, "
               "store_id TEXT NOT NULL, location TEXT NOT NULL, moved_at TEXT)")
-
-
-def table_exists(sql: Sql, name: str) -> bool:
-    if sql.postgres:
-        rows = sql.fetchall("SELECT to_regclass(?) AS t", (name,))
-        return bool(rows and rows[0]["t"])
-    return bool(sql.fetchall("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                             (name,)))
 
 
 def shown(location: str) -> str:

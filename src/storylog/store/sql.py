@@ -54,6 +54,14 @@ class _Cursor:
         return self.cursor.fetchone()
 
 
+def table_exists(sql: Sql, name: str) -> bool:
+    if sql.postgres:
+        rows = sql.fetchall("SELECT to_regclass(?) AS t", (name,))
+        return bool(rows and rows[0]["t"])
+    return bool(sql.fetchall("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                             (name,)))
+
+
 def scrub_sqlite_file(path: str) -> None:
     """Make deleted rows' bytes unrecoverable from a SQLite file and its WAL: with
     secure_delete on, fold the WAL in, rewrite the file (VACUUM), and fold again."""

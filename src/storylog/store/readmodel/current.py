@@ -17,13 +17,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from storylog.store.readmodel.questions import ReadStore
+from storylog.store.readmodel.schema import READMODEL_VERSION, TRACKING_NAME
 from storylog.store.sql import Sql
-
-# Bump when the rm_* tables' shape or meaning changes: the read models are then
-# dropped and rebuilt from the events on first use.
-READMODEL_VERSION = 5
-# The tracking row (eventsourcing's tracking table) that records the position folded.
-TRACKING_NAME = "storylog"
 
 
 class _ReadOnlyStore:
@@ -43,8 +39,8 @@ class _ReadOnlyStore:
             cursor.close()
 
 
-def current_sqlite(path: str, keys: str | None = None) -> Sql | None:
-    """A read-only handle on a SQLite store's read models, if they are current.
+def current_sqlite(path: str, keys: str | None = None) -> ReadStore | None:
+    """The questions on a SQLite store's read models, read only, if they are current.
     ``keys``: the key store apart from the events, if any (--keys)."""
     file = Path(path).expanduser()
     if not file.is_file():
@@ -57,7 +53,7 @@ def current_sqlite(path: str, keys: str | None = None) -> Sql | None:
     connection.row_factory = sqlite3.Row
     try:
         if _attach_keys(connection, keys) and _is_current(connection):
-            return Sql(_ReadOnlyStore(connection), postgres=False)
+            return ReadStore(Sql(_ReadOnlyStore(connection), postgres=False))
     except sqlite3.Error:
         pass  # no read models yet, or an older layout: the application knows what to do
     connection.close()
@@ -114,7 +110,8 @@ def _is_current(connection: sqlite3.Connection) -> bool:
             "WHERE r.action = 'taken-down' AND r.erased = 1 AND k.secret IS NOT NULL LIMIT 1")
         if unfinished is not None:
             return False
-        # An erasure whose sources are still to be re-derived (ReadModel.rederive_sources).
+        # An erasure whose sources are still to be re-derived
+        # (projections.readmodel: ReadModel.rederive_sources).
         return one("SELECT 1 FROM rm_meta WHERE name = 'rederive'") is None
     finally:
         connection.execute("COMMIT")
