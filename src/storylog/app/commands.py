@@ -8,7 +8,7 @@ answers what it did then and writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -121,7 +121,8 @@ def retract_update(
     ), editor=editor, command_id=command_id)
 
 
-def _revision_of(update_id: str) -> Any:
+def _revision_of(update_id: str) -> Callable[[Story], int]:
+    """What an editor saw of an update: its revision."""
     return lambda story: story.update(update_id).revision
 
 

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from eventsourcing.application import Application
 from pydantic import BaseModel
 
 from storylog.app.rerun import different_change, same_as_before
@@ -63,7 +64,7 @@ def _jittered(made: int) -> float:
     return random.uniform(0, 0.002 * min(made, 20))
 
 
-def saved(app: Any, attempt: Callable[[], tuple[Any, T]], *, too_fast: str) -> T:
+def saved(app: Application[Any], attempt: Callable[[], tuple[Any, T]], *, too_fast: str) -> T:
     """Run ``attempt`` (it loads the newest state and returns the aggregate it changed,
     or None to write nothing, with its answer) and save the aggregate's new events, all
     over again whenever another writer saved first. Gives up with a Conflict saying
