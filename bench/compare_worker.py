@@ -75,14 +75,15 @@ def job_verify(a: dict[str, Any]) -> dict[str, Any]:
     """storylog's own chain check (RFC 8785) of the given stories, or a sample."""
     import random
 
-    from storylog.app.service import Archive, StoryApp
+    from storylog.app.archive import Archive
+    from storylog.app.service import StoryApp
     from storylog.domain.story import story_id
     from storylog.store.verify import check_chain
 
     app = StoryApp(a["db"])
     slugs = a.get("slugs")
     if slugs is None:
-        ids = Archive(app).story_ids()
+        ids = Archive(app).chain_ids()
         chosen = random.Random(a.get("seed", 3)).sample(ids, min(a["sample"], len(ids)))
     else:
         chosen = [story_id(s) for s in slugs]
@@ -197,7 +198,7 @@ def job_plain_build(a: dict[str, Any]) -> dict[str, Any]:
     story: Any = None
     start, count = 1, 0
     while True:
-        rows = src.raw_rows(start, 5000)
+        rows = src.event_log.raw_rows(start, 5000)
         if not rows:
             break
         for row in rows:

@@ -30,7 +30,8 @@ def renderings(sample: Path) -> dict[str, bytes]:
 
     import orjson
 
-    from storylog.app.service import Archive, StoryApp
+    from storylog.app.archive import Archive
+    from storylog.app.service import StoryApp
     from storylog.projections.diff import unified_patch, version_diff
     from storylog.projections.queries import Views
     from storylog.projections.timeline import source_list, timeline

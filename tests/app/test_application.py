@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
+from storylog.app.archive import Archive
 from storylog.app.commands import add_update, edit_update, publish, retract_update
-from storylog.app.service import Archive, StoryApp
+from storylog.app.service import StoryApp
 from storylog.domain.payloads import StoryOpenedPayload
 from storylog.store.verify import check_all
 from tests.conftest import Cli
@@ -70,7 +71,7 @@ def test_story_loaded_from_snapshots_equals_a_full_replay(app: StoryApp):
     assert app.snapshots is not None
     assert list(app.snapshots.get(app.story("s").id))  # snapshots were taken
     from_snapshot = app.story("s")
-    events = [app.event_of(row) for row in app.rows("s")]
+    events = [app.event_of(row) for row in app.story_rows("s")]
     story = None
     for event in events:
         story = event.mutate(story)
@@ -90,7 +91,7 @@ def test_update_text_is_never_stored_in_clear(app: StoryApp):
     for _ in range(60):  # enough to take a snapshot too
         edit_update(app, "s", "u1", kind="update", reason="r", status="verified"
                     if _ % 2 == 0 else "unverified", editor="ana")
-    rows = b"".join(r.state for r in app.rows("s"))
+    rows = b"".join(r.state for r in app.story_rows("s"))
     snapshots = b"".join(s.state for s in app.snapshots.recorder.select_events(app.story("s").id))
     for raw in (rows, snapshots):
         assert b"secret-ish" not in raw and b"Officer K" not in raw
@@ -118,7 +119,7 @@ def test_published_version_pins_the_previous_event_hash(app: StoryApp):
     story = app.story("s")
     import orjson
 
-    rows = app.rows("s")
+    rows = app.story_rows("s")
     assert story.published == [rows[-1].originator_version]
     assert orjson.loads(rows[-1].state)["payload"]["head"] == orjson.loads(rows[-2].state)["hash"]
 

@@ -49,7 +49,8 @@ from hypothesis.stateful import (
 from pydantic import ValidationError
 
 from storylog.app import commands
-from storylog.app.service import Archive, StoryApp
+from storylog.app.archive import Archive
+from storylog.app.service import StoryApp
 from storylog.domain.payloads import StoryOpenedPayload
 from storylog.domain.sources import source_key
 from storylog.domain.stealth import source_findings, text_findings

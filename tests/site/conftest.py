@@ -92,7 +92,8 @@ def serving(directory: Path) -> Iterator[str]:
 
 
 def load_sample(db: str) -> None:
-    from storylog.app.service import Archive, StoryApp
+    from storylog.app.archive import Archive
+    from storylog.app.service import StoryApp
     from storylog.store.transfer import parse_lines
 
     app = StoryApp(db)

@@ -309,7 +309,8 @@ def test_a_load_that_loses_a_race_takes_its_keys_back(
 ) -> None:
     """Another writer opens the same story between the load's check and its insert: the
     database refuses the rows, and the keys the load had stored go again."""
-    from storylog.app.service import Archive, StoryApp
+    from storylog.app.archive import Archive
+    from storylog.app.service import StoryApp
     from storylog.errors import Conflict
     from storylog.store.transfer import parse_lines
 

@@ -27,7 +27,7 @@ def test_version_1_row_is_read_back_after_the_class_moves_to_version_2(sqlite_db
     app.open_story(StoryOpenedPayload(slug="s", headline="H"), editor="ana")
     add_update(app, "s", body="Claim.", editor="ana")
     retract_update(app, "s", "u1", reason="wrong", note="Withdrawn.", editor="ana")
-    old_row = app.rows("s")[-1]
+    old_row = app.story_rows("s")[-1]
     assert orjson.loads(old_row.state)["class_version"] == 1
 
     monkeypatch.setattr(Story.UpdateRetracted, "class_version", 2, raising=False)
@@ -40,7 +40,7 @@ def test_version_1_row_is_read_back_after_the_class_moves_to_version_2(sqlite_db
     assert (event.payload.grounds, event.payload.note) == ("editorial", "Withdrawn.")
     story = StoryApp(sqlite_db).story("s")
     assert story.update("u1").retracted["note"] == "Withdrawn."
-    assert check_chain("s", app.rows("s")).ok
+    assert check_chain("s", app.story_rows("s")).ok
 
 
 def test_without_the_upcaster_the_old_row_does_not_load(sqlite_db, monkeypatch):
@@ -50,7 +50,7 @@ def test_without_the_upcaster_the_old_row_does_not_load(sqlite_db, monkeypatch):
     retract_update(app, "s", "u1", reason="wrong", note="Withdrawn.", editor="ana")
     monkeypatch.setattr(Story.UpdateRetracted, "payload_model", RetractedV2)
     with pytest.raises(Exception, match="grounds"):
-        StoryApp(sqlite_db).event_of(app.rows("s")[-1])
+        StoryApp(sqlite_db).event_of(app.story_rows("s")[-1])
 
 
 def test_new_rows_record_the_current_class_version(sqlite_db, monkeypatch):
@@ -65,7 +65,7 @@ def test_new_rows_record_the_current_class_version(sqlite_db, monkeypatch):
         editor="ana", command_id="c",
     )
     app.save(story)
-    record = orjson.loads(app.rows("s")[-1].state)
+    record = orjson.loads(app.story_rows("s")[-1].state)
     assert (record["class_version"], record["payload"]["grounds"]) == (2, "legal")
 
 
@@ -74,8 +74,8 @@ def test_a_snapshot_stored_with_every_versions_details_still_loads(sqlite_db):
     they keep its position only. An old one must load, and agree with a replay."""
     import sqlite3
 
+    from storylog.app.archive import Archive
     from storylog.app.commands import publish
-    from storylog.app.service import Archive
 
     app = StoryApp(sqlite_db)
     app.open_story(StoryOpenedPayload(slug="s", headline="H"), editor="ana")

@@ -6,7 +6,6 @@ See docs/records.md for the policy these carry out, in plain words.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,25 +13,26 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from storylog.app.service import CHECKPOINTS_TABLE, Archive, StoryApp
+from storylog.app.archive import Archive
+from storylog.app.service import StoryApp
 from storylog.domain.story import story_id
 from storylog.errors import RefusedInput, StoreUnavailable, VerificationFailed
 from storylog.store import backup as files
+from storylog.store import checkpoint_records
 from storylog.store.backends import is_postgres
 from storylog.store.keystore import (
-    HOME_TABLE,
+    drop_inside,
     home,
+    move_home,
     new_id,
     now,
     open_key_database,
     pair,
     shown,
-    table_exists,
 )
 from storylog.store.sealing import KeyStore
 
 DEFAULT_RETENTION_DAYS = 35
-INSIDE_TABLES = ("storylog_keys", "storylog_key_backups", "storylog_key_meta")
 
 
 # -- backups -------------------------------------------------------------------
@@ -40,45 +40,15 @@ INSIDE_TABLES = ("storylog_keys", "storylog_key_backups", "storylog_key_meta")
 
 def backup_events(app: StoryApp, dest: Path) -> dict[str, Any]:
     """Write a consistent copy of the events (no key, no read model) to ``dest``."""
-    assert app.sql is not None
     store_id = app.keys.store_id(create=True) or ""
-    tables = files.Tables.of(app.sql.postgres)
-    checkpoints = table_exists(app.sql, "storylog_checkpoints")
+    checkpoints = checkpoint_records.any_kept(app.sql)
     made_at = now()
     with files.new_file(dest, files.EVENTS_SCHEMA) as out:
-        with _read_transaction(app.db) as (cursor, mark):
-            count = files.copy_events(cursor, out, tables, mark, checkpoints)
+        count = files.copy_events(app.db, out, checkpoints=checkpoints)
         info = {"kind": "events", "made_at": made_at, "store_id": store_id,
                 "source": shown(app.db), "events": str(count)}
         files.write_meta(out, info)
     return {"file": str(dest), "made_at": made_at, "events": count, "store_id": store_id}
-
-
-def _read_transaction(db: str) -> Any:
-    """A cursor inside one read-only transaction that sees one moment of the store."""
-    from contextlib import contextmanager
-
-    @contextmanager
-    def opened() -> Any:
-        if is_postgres(db):
-            import psycopg
-
-            with psycopg.connect(db) as conn:
-                conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-                conn.read_only = True
-                with conn.transaction(), conn.cursor() as cursor:
-                    yield cursor, "%s"
-            return
-        lite = sqlite3.connect(f"{Path(db).resolve().as_uri()}?mode=ro", uri=True,
-                               isolation_level=None, timeout=30)
-        try:
-            lite.execute("BEGIN")
-            yield lite.cursor(), "?"
-            lite.execute("COMMIT")
-        finally:
-            lite.close()
-
-    return opened()
 
 
 def backup_keys(app: StoryApp, dest: Path, retention_days: int) -> dict[str, Any]:
@@ -93,7 +63,7 @@ def backup_keys(app: StoryApp, dest: Path, retention_days: int) -> dict[str, Any
               "made_at": made.isoformat(),
               "expires_at": (made + timedelta(days=retention_days)).isoformat()}
     with files.new_file(dest, files.KEYS_SCHEMA) as out:
-        out.executemany("INSERT INTO keys VALUES (?, ?, ?)", rows)
+        files.write_keys(out, rows)
         files.write_meta(out, {"kind": "keys", "store_id": store_id,
                                "backup_id": record["backup_id"], "made_at": record["made_at"],
                                "expires_at": record["expires_at"]})
@@ -121,10 +91,8 @@ def restore(events_file: Path, keys_file: Path, db: str, keys: str | None) -> di
     try:
         app.keys.set_store_id(ours["store_id"])
         if app.keys.apart:
-            assert app.sql is not None
             pair(app.sql, app.keys)
-        app.keys.put_rows(key_rows.execute("SELECT key_id, secret, erased_at FROM keys")
-                          .fetchall())
+        app.keys.put_rows(files.backed_up_keys(key_rows))
         count = _put_events(app, events)
         app.catch_up()  # an erasure the events record, but the key backup predates, ends here
         app.scrub()
@@ -142,13 +110,13 @@ def restore(events_file: Path, keys_file: Path, db: str, keys: str | None) -> di
         key_rows.close()
 
 
-def _refuse_missing_keys(events: sqlite3.Connection, key_rows: sqlite3.Connection,
+def _refuse_missing_keys(events: files.BackupFile, key_rows: files.BackupFile,
                          keys_file: Path) -> None:
     """A key backup older than the events lacks the keys of later updates: restoring it
     would show them as erased, and a later edit would make them a key of its own."""
     import orjson
 
-    have = {row[0] for row in key_rows.execute("SELECT key_id FROM keys")}
+    have = files.backed_up_key_ids(key_rows)
     for batch in files.backed_up_events(events):
         for _, _, _, state in batch:
             sealed = orjson.loads(state).get("sealed")
@@ -164,31 +132,22 @@ def _refuse_existing(location: str, option: str) -> None:
             raise RefusedInput(f"{option} {location} already exists; restore only into a new "
                                "store (nothing was changed)")
         return
-    sql = open_key_database(location)
-    try:
-        for table in ("storylog_events", "storylog_keys"):
-            if table_exists(sql, table) and sql.fetchall(f"SELECT 1 FROM {table} LIMIT 1"):
-                raise RefusedInput(f"{option} {shown(location)} already holds a store; restore "
-                                   "only into a new one (nothing was changed)")
-    finally:
-        sql.datastore.close()
+    if files.holds_a_store(location):
+        raise RefusedInput(f"{option} {shown(location)} already holds a store; restore "
+                           "only into a new one (nothing was changed)")
 
 
-def _put_events(app: StoryApp, events: sqlite3.Connection) -> int:
+def _put_events(app: StoryApp, events: files.BackupFile) -> int:
     count = 0
     for batch in files.backed_up_events(events):
-        app.recorder.insert_events([StoredEvent(UUID(s), p, t, bytes(b)) for s, p, t, b in batch])
+        app.event_log.insert([StoredEvent(UUID(s), p, t, bytes(b)) for s, p, t, b in batch])
         count += len(batch)
-    snapshots = [StoredEvent(UUID(s), p, t, bytes(b)) for s, p, t, b in
-                 events.execute("SELECT story, position, topic, state FROM snapshots")]
+    snapshots = [StoredEvent(UUID(s), p, t, bytes(b))
+                 for s, p, t, b in files.backed_up_snapshots(events)]
     if snapshots:
         assert app.snapshots is not None
         app.snapshots.recorder.insert_events(snapshots)
-    assert app.sql is not None
-    app.sql.execute(CHECKPOINTS_TABLE)
-    with app.sql.transaction() as c:
-        c.executemany("INSERT INTO storylog_checkpoints VALUES (?, ?, ?)",
-                      events.execute("SELECT seq, hash, line FROM checkpoints").fetchall())
+    checkpoint_records.put(app.sql, files.backed_up_checkpoints(events))
     return count
 
 
@@ -240,7 +199,6 @@ def move_keys(db: str, dest: str) -> dict[str, Any]:
         app = StoryApp(db)  # opened with its keys inside; refused if they already moved
     except StoreUnavailable:
         return _finish_move(db, dest)
-    assert app.sql is not None
     try:
         target = KeyStore(open_key_database(dest), location=shown(dest), url=dest)
         try:
@@ -251,11 +209,11 @@ def move_keys(db: str, dest: str) -> dict[str, Any]:
                                    "key store")
             target.set_store_id(store_id or "")
             target.put_rows(app.keys.rows())
-            _copy_backup_records(app, target)
+            files.copy_key_backup_records(app.sql, target.sql)
             checked = _check_envelopes(app, target)
-            moved = _switch(app, target)
+            moved = move_home(app.sql, target)
             app.scrub()  # the deleted keys' pages, free pages and WAL overwritten
-            _drop_inside(app.sql)
+            drop_inside(app.sql)
         finally:
             target.close()
     finally:
@@ -268,29 +226,12 @@ def _finish_move(db: str, dest: str) -> dict[str, Any]:
     """A move already made (or stopped after its switch): make sure nothing is left."""
     app = StoryApp(db, keys=dest)  # refused unless the keys are in dest
     try:
-        assert app.sql is not None
-        _drop_inside(app.sql)
+        drop_inside(app.sql)
         app.scrub()
         return {"keys": 0, "envelopes_checked": 0, "to": shown(dest),
                 "store_id": app.keys.store_id(), "already": True}
     finally:
         app.close()
-
-
-def _drop_inside(sql: Any) -> None:
-    for table in INSIDE_TABLES:
-        if table_exists(sql, table):
-            sql.execute(f"DROP TABLE {table}")
-
-
-def _copy_backup_records(app: StoryApp, target: KeyStore) -> None:
-    assert app.sql is not None
-    if not table_exists(app.sql, "storylog_key_backups"):
-        return
-    known = {r["backup_id"] for r in files.key_backups(target.sql)}
-    for record in files.key_backups(app.sql):
-        if record["backup_id"] not in known:
-            files.record_key_backup(target.sql, dict(record), sorted(record["ids"]))
 
 
 def _check_envelopes(app: StoryApp, target: KeyStore) -> int:
@@ -315,37 +256,7 @@ def _check_envelopes(app: StoryApp, target: KeyStore) -> int:
     return checked
 
 
-def _switch(app: StoryApp, target: KeyStore) -> int:
-    """In one transaction of the events database (which holds the writers off): copy any
-    key made since, record where the keys now live, delete them here."""
-    assert app.sql is not None
-    sql = app.sql
-    sql.execute(HOME_TABLE)
-    present = [t for t in INSIDE_TABLES if table_exists(sql, t)]
-    with sql.transaction() as c:
-        if sql.postgres:
-            c.execute("LOCK TABLE storylog_keys IN EXCLUSIVE MODE")
-        c.execute("INSERT INTO storylog_key_home (name, store_id, location, moved_at) "
-                  "VALUES ('keys', ?, ?, NULL) ON CONFLICT (name) DO NOTHING",
-                  (target.store_id(), target.location))
-        c.execute("SELECT key_id, secret, erased_at FROM storylog_keys")
-        rows = [(r["key_id"], bytes(r["secret"]) if r["secret"] is not None else None,
-                 r["erased_at"]) for r in c.fetchall()]
-        target.put_rows(rows)
-        copied = {k: s for k, s, _ in target.rows()}
-        lost = [k for k, s, _ in rows if copied.get(k, b"") != s]
-        if lost:
-            raise VerificationFailed(f"the key {lost[0]} was not copied; the keys were left "
-                                     "where they were")
-        c.execute("UPDATE storylog_key_home SET store_id = ?, location = ?, moved_at = ? "
-                  "WHERE name = 'keys'", (target.store_id(), target.location, now()))
-        for table in present:
-            c.execute(f"DELETE FROM {table}")  # secure_delete overwrites the bytes
-    return len(rows)
-
-
 def where_keys(app: StoryApp) -> dict[str, Any]:
-    assert app.sql is not None
     found = home(app.sql)
     return {"apart": app.keys.apart,
             "location": app.keys.location or "inside the events database",

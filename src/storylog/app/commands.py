@@ -1,18 +1,20 @@
 """The editors' commands: build a validated payload and run it on the latest story.
 
-Each command is a closure run by ``StoryApp.change``, so that after a race it
-is rebuilt and re-checked against the story as it now is. A command whose
-``command_id`` was already applied returns what it did then and writes nothing.
+Each command is a ``Change`` handed to the runner (``app.runner.run``), which loads the
+story, notes what the editor saw, makes the change, saves it, and after a race makes it
+again on the story as it now is. A command whose ``command_id`` was already applied
+answers what it did then and writes nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from storylog.app.rerun import different_change, same_as_before
+from storylog.app.runner import Change, Done, run, saved
 from storylog.app.service import StoryApp
 from storylog.domain.payloads import (
     StoryDetailsChangedPayload,
@@ -25,23 +27,21 @@ from storylog.domain.story import Story
 from storylog.domain.values import ChangeKind, ContentChange, Status, UpdateContent
 
 
-def _same_as_before(app: StoryApp, slug: str, cid: str, kind: type, payload: Any,
-                    ignore: set[str] | None = None) -> None:
-    """A re-run of ``cid`` must ask for the change it made then (see ``app.rerun``)."""
-    same_as_before(slug, cid, app.recorded(slug, cid), kind, payload, ignore=ignore or ())
-
-
-def _same_update(app: StoryApp, slug: str, cid: str, done: tuple[str, int] | None,
-                 update_id: str) -> None:
-    """A re-run of ``cid`` must be about the update it changed then."""
-    if done is not None and done[0] != update_id:
-        earlier = app.recorded(slug, cid)
-        raise different_change(slug, cid, earlier[0].originator_version if earlier else 0,
-                               f"it changed {done[0] or 'the story'}, not {update_id}")
-
-
 def now_stamp(story: Story) -> str:
     return datetime.now(ZoneInfo(story.tz)).strftime("%Y-%m-%d %H:%M")
+
+
+def _update_id(done: Done) -> str:
+    return done[0]
+
+
+def _number(done: Done) -> int:
+    """The revision (or version) a command made."""
+    return done[1]
+
+
+def _nothing(done: Done) -> None:
+    return None
 
 
 def add_update(
@@ -54,23 +54,21 @@ def add_update(
         {"body": body, "sources": sources or [], "media": media or []}
     )
 
-    def add(story: Story, cid: str) -> str:
-        done = story.done_by(cid)
-        payload = UpdateAddedPayload(
-            update_id=update_id or (done[0] if done and done[0] else story.next_update_id()),
-            stamp=stamp or now_stamp(story), status=Status(status), key_event=key_event,
-            content=content,
+    def asked(story: Story, base: int) -> UpdateAddedPayload:
+        return UpdateAddedPayload(
+            update_id=update_id or story.next_update_id(), stamp=stamp or now_stamp(story),
+            status=Status(status), key_event=key_event, content=content,
         )
-        if done is not None:
-            erased = done[0] in story.updates and story.updates[done[0]].content is None
-            ignore = {"stamp"} if stamp is None else set()
-            _same_as_before(app, slug, cid, Story.UpdateAdded, payload,
-                            ignore | ({"content"} if erased else set()))
-            return done[0]
+
+    def add(story: Story, payload: UpdateAddedPayload, base: int, cid: str) -> str:
         story.add_update(payload, editor=editor, command_id=cid)
         return payload.update_id
 
-    return app.change(slug, editor, add, command_id)
+    # An id or stamp the editor left to storylog is whatever it was made then.
+    left_out = {name for name, given in (("update_id", update_id), ("stamp", stamp))
+                if given is None}
+    change = Change(Story.UpdateAdded, asked, add, _update_id, left_out=frozenset(left_out))
+    return run(app, slug, change, editor=editor, command_id=command_id)
 
 
 def edit_update(
@@ -84,93 +82,84 @@ def edit_update(
     change = ContentChange.model_validate(
         {"body": body, "sources": sources, "media": media}
     )
-    seen: list[int] = []
 
-    def edit(story: Story, cid: str) -> int:
-        done = story.done_by(cid)
-        _same_update(app, slug, cid, done, update_id)
-        # Based on what the editor saw: the revision given, or the first one loaded.
-        seen.append(story.update(update_id).revision)
-        payload = UpdateEditedPayload(
-            update_id=update_id, base_revision=base_revision or seen[0], kind=ChangeKind(kind),
+    def asked(story: Story, base: int) -> UpdateEditedPayload:
+        return UpdateEditedPayload(
+            update_id=update_id, base_revision=base, kind=ChangeKind(kind),
             reason=reason, note=note, stamp=stamp, status=Status(status) if status else None,
             key_event=key_event, override=override,
             content=None if change.is_empty() else change,
         )
-        if done is not None:
-            erased = story.updates[update_id].content is None
-            # The base revision is what the editor saw, not part of the change asked.
-            _same_as_before(app, slug, cid, Story.UpdateEdited, payload,
-                            {"flags", "base_revision"} | ({"content"} if erased else set()))
-            return done[1]
+
+    def edit(story: Story, payload: UpdateEditedPayload, base: int, cid: str) -> int:
         story.edit_update(payload, editor=editor, command_id=cid)
         return story.updates[update_id].revision
 
-    return app.change(slug, editor, edit, command_id)
+    # The base revision is what the editor saw, not part of the change asked.
+    return run(app, slug, Change(
+        Story.UpdateEdited, asked, edit, _number, saw=_revision_of(update_id),
+        based_on=base_revision or None, about=update_id,
+        left_out=frozenset({"flags", "base_revision"}),
+    ), editor=editor, command_id=command_id)
 
 
 def retract_update(
     app: StoryApp, slug: str, update_id: str, *, reason: str, note: str,
     base_revision: int | None = None, editor: str, command_id: str = "",
 ) -> int:
-    seen: list[int] = []
+    def asked(story: Story, base: int) -> UpdateRetractedPayload:
+        return UpdateRetractedPayload(update_id=update_id, base_revision=base, reason=reason,
+                                      note=note)
 
-    def retract(story: Story, cid: str) -> int:
-        done = story.done_by(cid)
-        _same_update(app, slug, cid, done, update_id)
-        seen.append(story.update(update_id).revision)
-        payload = UpdateRetractedPayload(
-            update_id=update_id, base_revision=base_revision or seen[0],
-            reason=reason, note=note,
-        )
-        if done is not None:
-            _same_as_before(app, slug, cid, Story.UpdateRetracted, payload, {"base_revision"})
-            return done[1]
+    def retract(story: Story, payload: UpdateRetractedPayload, base: int, cid: str) -> int:
         story.retract_update(payload, editor=editor, command_id=cid)
         return story.updates[update_id].revision
 
-    return app.change(slug, editor, retract, command_id)
+    return run(app, slug, Change(
+        Story.UpdateRetracted, asked, retract, _number, saw=_revision_of(update_id),
+        based_on=base_revision or None, about=update_id, left_out=frozenset({"base_revision"}),
+    ), editor=editor, command_id=command_id)
+
+
+def _revision_of(update_id: str) -> Callable[[Story], int]:
+    """What an editor saw of an update: its revision."""
+    return lambda story: story.update(update_id).revision
 
 
 def change_details(
     app: StoryApp, slug: str, payload: StoryDetailsChangedPayload, *, editor: str,
     command_id: str = "",
 ) -> None:
-    def change(story: Story, cid: str) -> None:
-        if story.done_by(cid) is None:
-            story.change_details(payload, editor=editor, command_id=cid)
-        else:
-            _same_as_before(app, slug, cid, Story.DetailsChanged, payload)
+    def change(story: Story, payload: StoryDetailsChangedPayload, base: int, cid: str) -> None:
+        story.change_details(payload, editor=editor, command_id=cid)
 
-    app.change(slug, editor, change, command_id)
+    run(app, slug, Change(Story.DetailsChanged, lambda story, base: payload, change, _nothing),
+        editor=editor, command_id=command_id)
 
 
 def publish(
     app: StoryApp, slug: str, *, editor: str, note: str | None = None,
     base_position: int | None = None, command_id: str = "",
 ) -> int:
-    from storylog.app.service import latest_checkpoint
     from storylog.domain.payloads import CheckpointRef
+    from storylog.store import checkpoint_records
 
-    seen: list[int] = []
-    latest = latest_checkpoint(app)
+    latest = checkpoint_records.latest(app.sql)
     checkpoint = CheckpointRef(**latest) if latest else None
 
-    def publish(story: Story, cid: str) -> int:
-        done = story.done_by(cid)
-        if done is not None:
-            asked = VersionPublishedPayload(version=done[1], head="0" * 64, note=note)
-            _same_as_before(app, slug, cid, Story.VersionPublished, asked,
-                            {"version", "head", "checkpoint"})
-            return done[1]
-        seen.append(story.version)  # the editor published what they saw first
+    def asked(story: Story, base: int) -> VersionPublishedPayload:
+        # What a re-run asks is only its note: the rest is what the story was at.
+        return VersionPublishedPayload(version=1, head="0" * 64, note=note)
+    def publish(story: Story, payload: VersionPublishedPayload, base: int, cid: str) -> int:
         return story.publish(
             head=app.chain.hash_at(story.id, story.version), note=note, editor=editor,
-            command_id=cid, checkpoint=checkpoint,
-            base_position=base_position if base_position is not None else seen[0],
+            command_id=cid, checkpoint=checkpoint, base_position=base,
         )
 
-    return app.change(slug, editor, publish, command_id)
+    return run(app, slug, Change(
+        Story.VersionPublished, asked, publish, _number,
+        based_on=base_position, left_out=frozenset({"version", "head", "checkpoint"}),
+    ), editor=editor, command_id=command_id)
 
 
 def merge_sources(
@@ -182,14 +171,13 @@ def merge_sources(
     ``confidential``: keys of the names marked confidential in any story; joining one
     needs ``confidential_merge``, the editor's decision, which the event records."""
     from eventsourcing.application import AggregateNotFoundError
-    from eventsourcing.persistence import IntegrityError
 
     from storylog.domain.registry import REGISTRY_ID, SourceRegistry, SourcesMergedPayload
-    from storylog.errors import Conflict
 
     payload = SourcesMergedPayload(source=source, into=into, reason=reason,
                                    confidential=confidential_merge)
-    for _ in range(20):
+
+    def merge() -> tuple[SourceRegistry, None]:
         try:
             registry: object = app.repository.get(REGISTRY_ID)
         except AggregateNotFoundError:
@@ -197,12 +185,9 @@ def merge_sources(
         assert isinstance(registry, SourceRegistry)
         registry.merge(payload, editor=editor, command_id=command_id or "merge",
                        confidential=confidential)
-        try:
-            app.save(registry)
-            return
-        except IntegrityError:
-            continue
-    raise Conflict("the source registry is changing too fast; try again")
+        return registry, None
+
+    saved(app, merge, too_fast="the source registry is changing too fast; try again")
 
 
 def takedown_update(
@@ -222,14 +207,13 @@ def takedown_update(
         update_id=update_id, grounds=chosen, reason=reason, erase=chosen.erases
     )
 
-    def takedown(story: Story, cid: str) -> bool:
-        if story.done_by(cid) is not None:
-            _same_as_before(app, slug, cid, Story.UpdateTakenDown, payload)
-            return chosen.erases
+    def takedown(story: Story, payload: UpdateTakenDownPayload, base: int, cid: str) -> bool:
         story.takedown_update(payload, editor=editor, command_id=cid)
         return chosen.erases
 
-    erased = app.change(slug, editor, takedown, command_id)
+    erased = run(app, slug, Change(Story.UpdateTakenDown, lambda story, base: payload,
+                                   takedown, lambda done: chosen.erases),
+                 editor=editor, command_id=command_id)
     if erased:
         app.erase(slug, update_id)
     return erased
@@ -243,10 +227,34 @@ def review(
 
     payload = CorrectionReviewedPayload(update_id=update_id, revision=revision, note=note)
 
-    def sign_off(story: Story, cid: str) -> None:
-        if story.done_by(cid) is None:
-            story.review(payload, editor=editor, command_id=cid)
-        else:
-            _same_as_before(app, slug, cid, Story.CorrectionReviewed, payload)
+    def sign_off(story: Story, payload: CorrectionReviewedPayload, base: int, cid: str) -> None:
+        story.review(payload, editor=editor, command_id=cid)
 
-    app.change(slug, editor, sign_off, command_id)
+    run(app, slug, Change(Story.CorrectionReviewed, lambda story, base: payload, sign_off,
+                          _nothing), editor=editor, command_id=command_id)
+
+
+@dataclass(frozen=True)
+class UpdateAsSeen:
+    """An update as the editor sees it before changing it (an edit is based on it)."""
+
+    revision: int
+    body: str  # "" once its content is erased
+    media: list[dict[str, Any]]
+
+
+def update_as_seen(app: StoryApp, slug: str, update_id: str) -> UpdateAsSeen:
+    update = app.story(slug).update(update_id)
+    content = update.content
+    return UpdateAsSeen(update.revision, content.body if content else "",
+                        [m.model_dump() for m in content.media] if content else [])
+
+
+def stamp_warning(app: StoryApp, slug: str, stamp: str | None) -> str | None:
+    """A stamp the clocks passed twice (autumn) is kept as written: which one it means."""
+    if not stamp:
+        return None
+    from storylog.domain.values import parse_stamp, stamp_problem
+
+    problem = stamp_problem(parse_stamp(stamp), app.story(slug).tz)
+    return problem[1] if problem and problem[0] == "ambiguous" else None

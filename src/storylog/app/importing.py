@@ -17,9 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError
-
 from storylog.app.rerun import different_change
+from storylog.app.runner import saved
 from storylog.app.service import StoryApp
 from storylog.domain.payloads import (
     StoryDetailsChangedPayload,
@@ -30,7 +29,7 @@ from storylog.domain.payloads import (
 )
 from storylog.domain.story import Story
 from storylog.domain.values import ChangeKind, ContentChange, Status, UpdateContent
-from storylog.errors import Conflict, RefusedInput
+from storylog.errors import RefusedInput
 from storylog.importer import Alignment, ParsedPage, ParsedUpdate, align
 
 VANISHED_NOTE = "This update disappeared from the live page."
@@ -84,17 +83,14 @@ def plan_and_apply(
     earlier = app.recorded(slug, command_id)
     if earlier:
         return _replayed(app, slug, page, earlier, options)
-    for _ in range(20):
+
+    def attempt() -> tuple[Story | None, ImportPlan]:
+        # After a race, planned again on the story as the other writer left it.
         current = app.story(slug) if app.exists(slug) else None
         plan, story = _plan(current, slug, page, progress=progress, **options)
-        if dry_run or story is None or not story.pending_events:
-            return plan
-        try:
-            app.save(story)
-            return plan
-        except IntegrityError:
-            continue  # someone changed the story meanwhile: plan again on the new state
-    raise Conflict(f"{slug} is changing too fast to import into; try again")
+        return (None if dry_run else story), plan
+
+    return saved(app, attempt, too_fast=f"{slug} is changing too fast to import into; try again")
 
 
 def _replayed(app: StoryApp, slug: str, page: ParsedPage, earlier: list[Story.Event],

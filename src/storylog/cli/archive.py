@@ -99,7 +99,7 @@ def verify(
       storylog verify pokrovsk-live
       storylog verify --checkpoints checkpoints.ndjson --pubkey newsroom.key.pub
     """
-    from storylog.app.service import Archive
+    from storylog.app.archive import Archive
     from storylog.errors import VerificationFailed
     from storylog.render.archive import other_problems, verified_summary, verified_text
     from storylog.store.verify import check_all
@@ -170,7 +170,7 @@ def checkpoint(session: Session, key_path: Path, log_path: Path, as_json: bool) 
     Example:
       storylog checkpoint --key newsroom.key --log public/checkpoints.ndjson
     """
-    from storylog.app.service import Archive
+    from storylog.app.archive import Archive
     from storylog.render.archive import checkpoint_summary, checkpoint_text
     from storylog.store.checkpoints import load_private
 
@@ -210,7 +210,7 @@ def events(session: Session, slug: str | None, everything: bool, output: str | N
     """
     from contextlib import nullcontext
 
-    from storylog.app.service import Archive
+    from storylog.app.archive import Archive
     from storylog.render.archive import export_summary
     from storylog.store.transfer import private_file
 
@@ -246,7 +246,7 @@ def load(session: Session, file: Any, as_json: bool) -> None:
     Example:
       storylog --db postgresql://localhost/news load newsroom.ndjson
     """
-    from storylog.app.service import Archive
+    from storylog.app.archive import Archive
     from storylog.render.archive import load_report
     from storylog.store.transfer import read_export
 

@@ -106,31 +106,9 @@ class Session:
             self._app.close()
             self._app = None
         if self.created is not None and not (self.succeeded and self.keep_created):
+            from storylog.store.eventlog import remove_if_empty
+
             remove_if_empty(self.created)
-
-
-def remove_if_empty(path: Path) -> None:
-    """Delete a SQLite store that holds no event, with its WAL and shared-memory files.
-    The check and the unlink happen under an exclusive lock, so a writer that got in
-    meanwhile keeps its store."""
-    import sqlite3
-
-    try:
-        conn = sqlite3.connect(path, isolation_level=None, timeout=5)
-    except sqlite3.Error:
-        return
-    try:
-        conn.execute("BEGIN EXCLUSIVE")
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-        if "stored_events" in tables and conn.execute(
-                "SELECT 1 FROM stored_events LIMIT 1").fetchone():
-            return
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            path.with_name(path.name + suffix).unlink(missing_ok=True)
-    except sqlite3.Error:
-        return
-    finally:
-        conn.close()
 
 
 def run(cli: click.Group, argv: list[str] | None = None) -> NoReturn:
@@ -194,9 +172,11 @@ def translate(error: Exception) -> tuple[str, int]:
 
     if isinstance(error, ValidationError):
         return validation_message(error), 1
-    name = type(error).__module__.split(".")[0]
-    if name in {"sqlite3", "psycopg", "psycopg_pool", "eventsourcing"}:
+    from storylog.store.backends import is_database_error
+
+    if is_database_error(error):
         return f"the database failed: {first_line(error)}", StoreUnavailable.exit_code
+    name = type(error).__module__.split(".")[0]
     if type(error).__name__ == "InvalidTag" and name == "cryptography":
         # AES-GCM refused to open sealed content: its key or its sealed bytes changed
         # since it was written (damage or tampering), which is what verify reports.

@@ -52,12 +52,11 @@ def text_from_editor(current: str, what: str) -> str:
 
 def warn_if_ambiguous(app: Any, slug: str, stamp: str | None) -> None:
     """A stamp the clocks passed twice (autumn) is kept as written; say which it means."""
-    if stamp:
-        from storylog.domain.values import parse_stamp, stamp_problem
+    from storylog.app.commands import stamp_warning
 
-        problem = stamp_problem(parse_stamp(stamp), app.story(slug).tz)
-        if problem and problem[0] == "ambiguous":
-            say(f"warning: {problem[1]}")
+    warning = stamp_warning(app, slug, stamp)
+    if warning:
+        say(f"warning: {warning}")
 
 
 def merged_media(current: list[dict[str, Any]],
@@ -177,19 +176,17 @@ def edit(
       storylog edit pokrovsk-live u3 --kind correction --reason "misread the report" \\
         --note "An earlier version said 80%; Röpcke put it at 85%." --text -
     """
-    from storylog.app.commands import edit_update
+    from storylog.app.commands import edit_update, update_as_seen
 
     app = session.writer()
     body = read_text(text)
-    update = app.story(slug).update(update_id)
-    media_now = [m.model_dump() for m in update.content.media] if update.content else []
-    media_list = merged_media(media_now, media_of(**media))
+    update = update_as_seen(app, slug, update_id)
+    media_list = merged_media(update.media, media_of(**media))
     nothing_else = not (sources or status or stamp or key_event is not None or media_list)
     # The edit is based on the revision the editor saw, even if $EDITOR stays open a while.
     revision = revision if revision is not None else update.revision
     if body is None and nothing_else:
-        current = update.content
-        body = text_from_editor(current.body if current else "", "new text")
+        body = text_from_editor(update.body, "new text")
     revision = edit_update(
         app, slug, update_id, kind=kind, reason=reason, note=note, body=body,
         sources=list(sources) or None, status=status,

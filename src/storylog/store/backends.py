@@ -17,6 +17,13 @@ def is_postgres(db: str) -> bool:
     return db.startswith(("postgresql://", "postgres://"))
 
 
+def is_database_error(error: BaseException) -> bool:
+    """Whether an error comes from a database driver or the event store's library (a
+    store that cannot be read or written, rather than a bug of ours)."""
+    name = type(error).__module__.split(".")[0]
+    return name in {"sqlite3", "psycopg", "psycopg_pool", "eventsourcing"}
+
+
 def env_for(db: str) -> dict[str, str]:
     """eventsourcing settings for a database given on the command line."""
     if is_postgres(db):

@@ -23,11 +23,14 @@ import sqlite3
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from storylog.errors import RefusedInput
+from storylog.store import checkpoint_records
+from storylog.store.backends import is_postgres
+from storylog.store.eventlog import LogTables
+from storylog.store.keystore import open_key_database, table_exists
 from storylog.store.sql import Sql
 
 FORMAT = 1
@@ -48,21 +51,8 @@ KEYS_SCHEMA = (
     "CREATE TABLE backup_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE keys (key_id TEXT PRIMARY KEY, secret BLOB, erased_at TEXT)",
 )
-
-
-@dataclass(frozen=True)
-class Tables:
-    """The live store's tables a backup reads (their names differ by backend)."""
-
-    events: str
-    nid: str
-    snapshots: str
-
-    @staticmethod
-    def of(postgres: bool) -> Tables:
-        if postgres:
-            return Tables("storylog_events", "notification_id", "storylog_snapshots")
-        return Tables("stored_events", "rowid", "stored_snapshots")
+# A backup file, open (SQLite, whatever the live store's backend).
+BackupFile = sqlite3.Connection
 
 
 @contextmanager
@@ -95,32 +85,61 @@ def new_file(dest: Path, schema: tuple[str, ...]) -> Iterator[sqlite3.Connection
         partial.unlink(missing_ok=True)
 
 
-def copy_events(cursor: Any, out: sqlite3.Connection, tables: Tables, mark: str,
-                checkpoints: bool) -> int:
-    """Copy the live store's events, snapshots and checkpoints, all read through
-    ``cursor`` inside one consistent read transaction (``mark``: its placeholder)."""
-    count = 0
-    last = -1
-    while True:
-        cursor.execute(
-            f"SELECT {tables.nid} AS nid, originator_id, originator_version, topic, state "
-            f"FROM {tables.events} WHERE {tables.nid} > {mark} ORDER BY {tables.nid} LIMIT {BATCH}",
-            (last,))
-        rows = cursor.fetchall()
-        out.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?)",
-                        [(r[0], _uuid_text(r[1]), r[2], r[3], bytes(r[4])) for r in rows])
-        count += len(rows)
-        if len(rows) < BATCH:
-            break
-        last = rows[-1][0]
-    cursor.execute(f"SELECT originator_id, originator_version, topic, state FROM "
-                   f"{tables.snapshots}")
-    out.executemany("INSERT INTO snapshots VALUES (?, ?, ?, ?)",
-                    [(_uuid_text(r[0]), r[1], r[2], bytes(r[3])) for r in cursor.fetchall()])
-    if checkpoints:
-        cursor.execute("SELECT seq, hash, line FROM storylog_checkpoints")
-        out.executemany("INSERT INTO checkpoints VALUES (?, ?, ?)", cursor.fetchall())
+def copy_events(db: str, out: sqlite3.Connection, *, checkpoints: bool) -> int:
+    """Copy the live store's events, snapshots and (if it keeps any) checkpoints, all
+    read inside one consistent read transaction; returns how many events."""
+    tables = LogTables.of(is_postgres(db))
+    with _read_transaction(db) as (cursor, mark):
+        count = 0
+        last = -1
+        while True:
+            cursor.execute(
+                f"SELECT {tables.nid} AS nid, originator_id, originator_version, topic, state "
+                f"FROM {tables.events} WHERE {tables.nid} > {mark} ORDER BY {tables.nid} "
+                f"LIMIT {BATCH}", (last,))
+            rows = cursor.fetchall()
+            out.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?)",
+                            [(r[0], _uuid_text(r[1]), r[2], r[3], bytes(r[4])) for r in rows])
+            count += len(rows)
+            if len(rows) < BATCH:
+                break
+            last = rows[-1][0]
+        cursor.execute(f"SELECT originator_id, originator_version, topic, state FROM "
+                       f"{tables.snapshots}")
+        out.executemany("INSERT INTO snapshots VALUES (?, ?, ?, ?)",
+                        [(_uuid_text(r[0]), r[1], r[2], bytes(r[3])) for r in cursor.fetchall()])
+        if checkpoints:
+            cursor.execute(f"SELECT seq, hash, line FROM {checkpoint_records.TABLE}")
+            out.executemany("INSERT INTO checkpoints VALUES (?, ?, ?)", cursor.fetchall())
     return count
+
+
+@contextmanager
+def _read_transaction(db: str) -> Iterator[tuple[Any, str]]:
+    """A cursor inside one read-only transaction that sees one moment of the store, and
+    its driver's placeholder."""
+    if is_postgres(db):
+        import psycopg
+
+        with psycopg.connect(db) as conn:
+            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            conn.read_only = True
+            with conn.transaction(), conn.cursor() as cursor:
+                yield cursor, "%s"
+        return
+    lite = sqlite3.connect(f"{Path(db).resolve().as_uri()}?mode=ro", uri=True,
+                           isolation_level=None, timeout=30)
+    try:
+        lite.execute("BEGIN")
+        yield lite.cursor(), "?"
+        lite.execute("COMMIT")
+    finally:
+        lite.close()
+
+
+def write_keys(out: sqlite3.Connection, rows: list[tuple[str, bytes | None, str | None]]) -> None:
+    """A key backup's keys: (key id, secret or None once erased, when it was erased)."""
+    out.executemany("INSERT INTO keys VALUES (?, ?, ?)", rows)
 
 
 def write_meta(out: sqlite3.Connection, meta: dict[str, str]) -> None:
@@ -161,6 +180,36 @@ def backed_up_events(conn: sqlite3.Connection) -> Iterator[list[tuple[str, int, 
         last = rows[-1][0]
 
 
+def backed_up_keys(conn: sqlite3.Connection) -> list[tuple[str, bytes | None, str | None]]:
+    """A key backup's keys, as ``write_keys`` wrote them."""
+    return conn.execute("SELECT key_id, secret, erased_at FROM keys").fetchall()
+
+
+def backed_up_key_ids(conn: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in conn.execute("SELECT key_id FROM keys")}
+
+
+def backed_up_snapshots(conn: sqlite3.Connection) -> list[tuple[str, int, str, bytes]]:
+    """An events backup's snapshots (story id, position, topic, state)."""
+    return conn.execute("SELECT story, position, topic, state FROM snapshots").fetchall()
+
+
+def backed_up_checkpoints(conn: sqlite3.Connection) -> list[tuple[int, str, str]]:
+    """An events backup's checkpoint records (seq, hash, signed line)."""
+    return conn.execute("SELECT seq, hash, line FROM checkpoints").fetchall()
+
+
+def holds_a_store(location: str) -> bool:
+    """Whether a PostgreSQL database already holds a store's events or keys (a SQLite
+    store is a file: its existence says it)."""
+    sql = open_key_database(location)
+    try:
+        return any(table_exists(sql, table) and sql.fetchall(f"SELECT 1 FROM {table} LIMIT 1")
+                   for table in (LogTables.of(postgres=True).events, "storylog_keys"))
+    finally:
+        sql.datastore.close()
+
+
 def ids_blob(ids: list[str]) -> tuple[bytes, str]:
     """A key backup's id list as stored in its record: compressed, and its digest."""
     text = "\n".join(sorted(ids)).encode()
@@ -196,3 +245,13 @@ def _uuid_text(value: Any) -> str:
     if len(text) != 32:
         return str(value)
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+def copy_key_backup_records(source: Sql, target: Sql) -> None:
+    """Copy the key-backup records of one key store into another (when keys move out)."""
+    if not table_exists(source, "storylog_key_backups"):
+        return
+    known = {r["backup_id"] for r in key_backups(target)}
+    for record in key_backups(source):
+        if record["backup_id"] not in known:
+            record_key_backup(target, dict(record), sorted(record["ids"]))

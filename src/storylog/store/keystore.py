@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from storylog.errors import StoreUnavailable
+from storylog.errors import StoreUnavailable, VerificationFailed
 from storylog.store.backends import env_for, is_postgres
 from storylog.store.sealing import KeyStore
 from storylog.store.sql import Sql, table_exists
@@ -128,3 +128,42 @@ def now() -> str:
 
 def new_id() -> str:
     return uuid.uuid4().hex
+
+
+# The key tables a store keeps inside its events database until its keys move out.
+INSIDE_TABLES = ("storylog_keys", "storylog_key_backups", "storylog_key_meta")
+
+
+def drop_inside(events: Sql) -> None:
+    """Drop the key tables left inside an events database whose keys moved out."""
+    for table in INSIDE_TABLES:
+        if table_exists(events, table):
+            events.execute(f"DROP TABLE {table}")
+
+
+def move_home(events: Sql, target: KeyStore) -> int:
+    """In one transaction of the events database (which holds the writers off): copy any
+    key made since into ``target``, record that the keys now live there, delete them
+    here; returns how many keys. Refused, with nothing changed here, if one did not copy."""
+    events.execute(HOME_TABLE)
+    present = [t for t in INSIDE_TABLES if table_exists(events, t)]
+    with events.transaction() as c:
+        if events.postgres:
+            c.execute("LOCK TABLE storylog_keys IN EXCLUSIVE MODE")
+        c.execute("INSERT INTO storylog_key_home (name, store_id, location, moved_at) "
+                  "VALUES ('keys', ?, ?, NULL) ON CONFLICT (name) DO NOTHING",
+                  (target.store_id(), target.location))
+        c.execute("SELECT key_id, secret, erased_at FROM storylog_keys")
+        rows = [(r["key_id"], bytes(r["secret"]) if r["secret"] is not None else None,
+                 r["erased_at"]) for r in c.fetchall()]
+        target.put_rows(rows)
+        copied = {k: s for k, s, _ in target.rows()}
+        lost = [k for k, s, _ in rows if copied.get(k, b"") != s]
+        if lost:
+            raise VerificationFailed(f"the key {lost[0]} was not copied; the keys were left "
+                                     "where they were")
+        c.execute("UPDATE storylog_key_home SET store_id = ?, location = ?, moved_at = ? "
+                  "WHERE name = 'keys'", (target.store_id(), target.location, now()))
+        for table in present:
+            c.execute(f"DELETE FROM {table}")  # secure_delete overwrites the bytes
+    return len(rows)

@@ -31,6 +31,7 @@ from eventsourcing.utils import get_topic, resolve_topic
 from storylog.domain.story import Story
 from storylog.domain.values import UpdateContent
 from storylog.store.canonical import GENESIS, event_hash
+from storylog.store.eventlog import refused_as_race
 from storylog.store.sealing import KeyStore, key_id
 from storylog.store.transcoder import OrjsonTranscoder
 
@@ -143,7 +144,8 @@ class ChainedEventStore(EventStore[UUID]):
             row = self.mapper.chained(event, heads[oid])
             heads[oid] = self.mapper.transcoder.decode(row.state)["hash"]
             stored.append(row)
-        ids = self.recorder.insert_events(stored, **kwargs) or []
+        with refused_as_race():  # a racing writer took a position first
+            ids = self.recorder.insert_events(stored, **kwargs) or []
         return [
             Recording(d, _notification(s, n))
             for d, s, n in zip(domain_events, stored, ids, strict=False)

@@ -92,15 +92,12 @@ class KeyStore:
         events database's own scrub covers keys kept inside it)."""
         if not self.apart:
             return
+        from storylog.store.sql import KEYS_TABLE, scrub_postgres, scrub_sqlite_file
+
         if self.sql.postgres:
-            import psycopg
-
-            with psycopg.connect(self._url, autocommit=True) as conn:
-                conn.execute("VACUUM FULL storylog_keys")
-            return
-        from storylog.store.sql import scrub_sqlite_file
-
-        scrub_sqlite_file(self._url)
+            scrub_postgres(self._url, (KEYS_TABLE,))
+        else:
+            scrub_sqlite_file(self._url)
 
     def key_for(self, key_id: str) -> bytes:
         """The key of an update, made on first use."""

@@ -76,3 +76,30 @@ def scrub_sqlite_file(path: str) -> None:
         lite.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         lite.close()
+
+
+def scrub_postgres(url: str, tables: Sequence[str]) -> None:
+    """Make deleted rows' bytes unrecoverable from PostgreSQL tables: VACUUM FULL
+    rewrites each table into new files and gives the old ones back."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        for table in tables:
+            conn.execute(f"VACUUM FULL {table}")
+
+
+# The events database's tables from which an erasure deletes an update's key or its
+# opened copies (the rest hold sealed bytes, which the key's loss makes unreadable).
+ERASURE_TABLES = ("rm_revisions", "rm_citations", "rm_sources")
+KEYS_TABLE = "storylog_keys"
+
+
+def scrub_events_database(db: str, *, keys_inside: bool) -> None:
+    """Make deleted bytes unrecoverable from the events database: its WAL and free pages
+    on SQLite, the tables an erasure deletes from on PostgreSQL."""
+    from storylog.store.backends import is_postgres
+
+    if is_postgres(db):
+        scrub_postgres(db, ((KEYS_TABLE,) if keys_inside else ()) + ERASURE_TABLES)
+    else:
+        scrub_sqlite_file(db)
