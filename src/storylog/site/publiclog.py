@@ -143,7 +143,7 @@ class PublicLog:
     def entries(self) -> list[Entry]:
         rows = self.sql.fetchall("SELECT seq, story, version, leaf, record FROM "
                                  "storylog_public_log ORDER BY seq")
-        out = []
+        out: list[Entry] = []
         for r in rows:
             record = rec.PublicRecord.model_validate_json(r["record"])
             leaf = bytes.fromhex(r["leaf"])
