@@ -135,10 +135,15 @@ def _read_text(path: Path) -> str:
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="The port on 127.0.0.1 (0: any free port).")
 @site_options
+@click.option("--key", "key_path", envvar="STORYLOG_SIGNING_KEY",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Serve the public log too, signed with this key, as `export --key` "
+                   "writes it. Env: STORYLOG_SIGNING_KEY.")
+@click.option("--origin", metavar="NAME", help="The public log's name (see `export`).")
 @click.pass_obj
 def serve(
     session: Session, slug: str, port: int, show_editors: bool, base_url: str | None,
-    publisher: str | None, checkpoint: bool,
+    publisher: str | None, checkpoint: bool, key_path: Path | None, origin: str | None,
 ) -> None:
     """Preview a story's public site on localhost, as `export` would write it.
 
@@ -151,7 +156,8 @@ def serve(
     from storylog.site.serve import preview_server
 
     server = preview_server(session.app(), slug,
-                            _options(show_editors, base_url, publisher, checkpoint), port)
+                            _options(show_editors, base_url, publisher, checkpoint), port,
+                            key_path, origin)
     host, bound = server.server_address[:2]
     stop_on_signals()
     say(f"serving {slug} at http://{host!s}:{bound}/ (Ctrl-C stops)")
