@@ -197,7 +197,8 @@ def build_record(model: Mapping[str, Any], page: Mapping[str, Any], keys: Any,
         pairs.append((view, salt))
     return rec.publish(
         story=slug, version=n, published_at=page["published"]["iso"],
-        headline=page["headline"], standfirst=page["standfirst"], note=page["note"],
+        headline=page["headline"], standfirst=page["standfirst"] or None,
+        note=page["note"] or None,
         notes=[public_note(x) for x in page["headline_notes"]], updates=pairs,
         previous=previous, chain_head=page["head"], chain_position=page["event"])
 
