@@ -10,7 +10,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -176,9 +175,12 @@ def test_a_changed_byte_in_any_public_file_fails_naming_the_file(built, tmp_path
 
 @pytest.mark.slow
 def test_every_byte_of_every_public_file_changed_fails_naming_the_file(tmp_path):
-    """A one-story site: every byte of every file of the log, its pages, feed and readers'
-    page; every 16th of the stylesheet and the shipped verifier (the same bytes in every
-    site, checked by the same signed hash)."""
+    """A one-story site. Every byte of the log's files (checkpoints, key, manifest,
+    record, proof) and of the pages checked against the record (index.html, v/1.html);
+    every other byte of the other pages, the feed and the readers' page; every 16th
+    byte of the stylesheet and the shipped verifier (the same bytes in every site). A
+    change anywhere in a file is caught by the same signed hash, so the stride only
+    bounds the time (about two minutes)."""
     cli = Cli(str(tmp_path / "story.db"))
     cli.ok("new", "s", "--headline", "H")
     cli.ok("add", "s", "--id", "a", "--stamp", "2024-01-01 10:00", "--text", "Text.")
@@ -188,18 +190,21 @@ def test_every_byte_of_every_public_file_changed_fails_naming_the_file(tmp_path)
     cli.ok("export", "s", str(site), "--key", str(tmp_path / "k"), "--origin", ORIGIN)
     files = read_all(site)
     key = vkey(site)
-    static = {f"{WK}/standalone_verify.py", "style.css"}
-    started = time.monotonic()
-    missed = _sweep({p: d for p, d in files.items() if p not in static}, key,
-                    lambda n: range(n))
-    for path in static:
-        data = files[path]
-        for at in range(0, len(data), 16):
+    assert check_site(MemorySite(files), key).ok
+
+    def stride(path: str) -> int:
+        if (path.startswith(WK) and not path.endswith(".py")) or path in ("index.html",
+                                                                          "v/1.html"):
+            return 1
+        return 16 if path in (f"{WK}/standalone_verify.py", "style.css") else 2
+
+    missed = []
+    for path, data in files.items():
+        for at in range(0, len(data), stride(path)):
             if path not in problems(check_site(MemorySite({**files, path: _flip(data, at)}),
                                                key)):
                 missed.append(f"{path}@{at}")
     assert missed == []
-    assert time.monotonic() - started < 240
 
 
 # -- files removed, records reordered ---------------------------------------------------------
