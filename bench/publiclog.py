@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/publiclog.py [--versions N] [--keep]
 
-Prints its figures (it asserts nothing). The story is built in-process with storylog's
-application commands (a story of 20 updates; each version edits one of them and is
+Prints its figures (it asserts nothing). The story is built in-process with the Story
+aggregate's command methods (20 updates; each version edits one of them and is
 published), exported with the real CLI and `--key`, then `storylog verify-site` and the
 site's own `standalone_verify.py site` are each run as a process, timed from spawn to
 exit, with their peak memory (the child's maximum resident set size).
@@ -20,33 +20,57 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 UPDATES = 20
 EDITOR = "bench.editor"
 
 
 def build(db: Path, versions: int) -> None:
-    from storylog.app.commands import add_update, edit_update, publish
-    from storylog.app.service import StoryApp
-    from storylog.domain.payloads import StoryOpenedPayload
+    """The story through its aggregate's own command methods and ``StoryApp.save`` (as
+    bench/history.py does: every rule checked, every row sealed and chained as the
+    command line writes it), saved before each publication so it pins the stored head."""
+    from history import GeneratorApp
 
-    app = StoryApp(str(db))
-    try:
-        app.open_story(StoryOpenedPayload(slug="big", headline="A long story", standfirst="",
-                                          tz="UTC", lang="en"), editor=EDITOR)
-        for i in range(UPDATES):
-            add_update(app, "big", body=f"Update {i}: first words.", update_id=f"u{i}",
-                       stamp=f"2024-01-01 {i % 24:02d}:00", editor=EDITOR)
-        publish(app, "big", editor=EDITOR)
-        for n in range(2, versions + 1):
-            edit_update(app, "big", f"u{n % UPDATES}", kind="update", reason="new facts",
-                        note=f"Version {n}.", body=f"Update {n % UPDATES}, as of version {n}.",
-                        editor=EDITOR)
-            publish(app, "big", editor=EDITOR)
-            if n % 500 == 0:
-                print(f"  built {n} versions", flush=True)
-        app.catch_up()
-    finally:
-        app.close()
+    from storylog.domain.payloads import (
+        StoryOpenedPayload,
+        UpdateAddedPayload,
+        UpdateEditedPayload,
+    )
+    from storylog.domain.story import Story
+    from storylog.domain.values import ChangeKind, ContentChange, Status, UpdateContent
+
+    app = GeneratorApp(str(db))
+    story = Story.open(StoryOpenedPayload(slug="big", headline="A long story", tz="UTC",
+                                          standfirst=""), editor=EDITOR, command_id="c0")
+    count = iter(range(1, 10**9))
+    for i in range(UPDATES):
+        story.add_update(UpdateAddedPayload(
+            update_id=f"u{i}", stamp=f"2024-01-01 {i % 24:02d}:00", status=Status.UNVERIFIED,
+            key_event=False, content=UpdateContent.model_validate(
+                {"body": f"Update {i}: first words.", "sources": [], "media": []})),
+            editor=EDITOR, command_id=f"c{next(count)}")
+
+    def publish(n: int) -> None:
+        app.save(story)
+        story.publish(head=app.chain.hash_at(story.id, story.version), note=f"Version {n}",
+                      editor=EDITOR, command_id=f"c{next(count)}", base_position=story.version)
+
+    publish(1)
+    for n in range(2, versions + 1):
+        uid = f"u{n % UPDATES}"
+        story.edit_update(UpdateEditedPayload(
+            update_id=uid, base_revision=story.updates[uid].revision,
+            kind=ChangeKind("update"), reason="new facts", note=None,
+            status=None, content=ContentChange.model_validate(
+                {"body": f"Update {n % UPDATES}, as of version {n}."})),
+            editor=EDITOR, command_id=f"c{next(count)}")
+        publish(n)
+        if n % 1000 == 0:
+            print(f"  built {n} versions", flush=True)
+    app.save(story)
+    app.catch_up()
+    app.close()
 
 
 MEASURE = ("import resource, subprocess, sys; "
