@@ -140,7 +140,14 @@ def verify_site(session: Session, where: str, pubkey: str | None, since: Path | 
 @click.group()
 def witness() -> None:
     """Witness another newsroom's public log: cosign only checkpoints consistent with
-    every one seen before (C2SP tlog-witness, tlog-cosignature)."""
+    every one seen before (C2SP tlog-witness, tlog-cosignature).
+
+    \b
+    Example:
+      storylog witness keygen witness.example/w1 witness.key
+      storylog witness cosign https://news.example/live/ --key witness.key \\
+        --state witness.json --log-key 'news.example/live+1a2b3c4d+AX...'
+    """
 
 
 @witness.command("keygen")
