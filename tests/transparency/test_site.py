@@ -440,3 +440,26 @@ def test_bad_input_is_one_error_line(built, tmp_path):
     assert again.exit_code == 1 and "cannot become" in again.stderr
     nokey = cli("export", "--all", str(tmp_path / "s3"), "--origin", ORIGIN)
     assert nokey.exit_code == 2
+
+
+def test_a_source_made_confidential_later_leaves_every_public_file(store, tmp_path):
+    """A name marked confidential in another story after it was published openly: the
+    pages stop showing it, so the record's opening is withdrawn, never shown."""
+    cli, key = store
+    site = tmp_path / "site"
+    export(cli, key, site)
+    assert b"Local radio" in (site / WK / "records" / "town" / "v1.json").read_bytes()
+    saved = _saved(site, tmp_path / "saved")
+    cli.ok("add", "river", "--id", "r2", "--stamp", "2024-11-05 10:00", "--text", "Rising.",
+           "--source", "Local radio,confidential")
+    cli.ok("publish", "river")
+    export(cli, key, site)
+    for path, data in read_all(site).items():
+        assert b"Local radio" not in data, path
+    done = cli("verify-site", str(site), "--pubkey", vkey(site), "--since", str(saved))
+    assert done.exit_code == 0, done.stdout
+    assert "note: update u2 of town v1 is shown changed and cannot be checked: its " \
+           "opening was withdrawn on source-safety grounds" in done.stdout
+    v1 = json.loads((site / WK / "records" / "town" / "v1.json").read_text())
+    withdrawn = {o["id"]: o["withdrawn"] for o in v1["openings"] if o["withdrawn"]}
+    assert withdrawn["u2"]["grounds"] == "source-safety"

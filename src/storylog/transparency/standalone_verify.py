@@ -542,8 +542,12 @@ def _resolve(page: str, href: str) -> str:
     return joined.lstrip("/")
 
 
-def _page_against_record(page: _Page, data: dict[str, Any]) -> str | None:
-    """What the page shows that its record does not say, or None."""
+def _page_against_record(page: _Page, data: dict[str, Any],
+                         notes: list[str] | None = None) -> str | None:
+    """What the page shows that its record does not say, or None. An update whose
+    opening the newsroom withdrew (the record says when and on what grounds) and that the
+    page still shows, changed (a source since protected), cannot be checked: ``notes``
+    gets a line saying so."""
     record = data["record"]
     if page.headline != record.get("headline"):
         return f"its headline is not the one in version {record.get('version')}'s record"
@@ -555,7 +559,16 @@ def _page_against_record(page: _Page, data: dict[str, Any]) -> str | None:
         return "it does not show the updates its record lists, in their order"
     for u, opening in zip(page.updates, data.get("openings", []), strict=True):
         view = opening.get("view") or {}
-        removed = bool(opening.get("withdrawn")) or bool(view.get("removed"))
+        withdrawn = opening.get("withdrawn")
+        if withdrawn and not u["removed"]:
+            if notes is not None:
+                notes.append(f"update {u['id']} of {record.get('story')} "
+                             f"v{record.get('version')} is shown changed and cannot be "
+                             f"checked: its opening was withdrawn on "
+                             f"{withdrawn.get('grounds')} grounds, "
+                             f"{str(withdrawn.get('at'))[:10]}")
+            continue
+        removed = bool(withdrawn) or bool(view.get("removed"))
         if removed != u["removed"]:
             what = "shows" if not u["removed"] else "hides"
             return f"it {what} update {u['id']}, which its record says was " \
@@ -563,7 +576,7 @@ def _page_against_record(page: _Page, data: dict[str, Any]) -> str | None:
         if removed:
             continue
         body = view.get("body")
-        expected = [] if body is None else [p for p in body.split("\n")]
+        expected = [] if body is None else body.split("\n")
         if u["paragraphs"] != expected:
             return f"update {u['id']} is not the text its record committed"
     return None
@@ -678,7 +691,9 @@ def check_site(site: Site, key: str | None = None, since: str | None = None,
             elif loaded_record["hash"] != digest:
                 report.fail(path, f"names the record {target} with another hash")
             elif page.story:
-                problem = _page_against_record(page, loaded_record)
+                seen: list[str] = []
+                problem = _page_against_record(page, loaded_record, seen)
+                report.notes += [n for n in seen if n not in report.notes]
                 if problem:
                     report.fail(path, problem)
         report.pages += 1 if page.story else 0
