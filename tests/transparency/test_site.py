@@ -389,6 +389,15 @@ def test_a_witness_cosigns_the_newsroom_publishes_it_and_readers_require_it(stor
     assert _witness(cli, tmp_path, site).exit_code == 0
     state = json.loads((tmp_path / "w.json").read_text())
     assert state["logs"][ORIGIN]["size"] == 4
+    # a cosignature that arrives after the log grew goes on the head it cosigned
+    cli.ok("publish", "town")
+    export(cli, key, site, "--cosigned", str(tmp_path / "cosigned"))
+    assert "— witness.example/w1 " in (site / WK / "checkpoints" / "4").read_text()
+    assert "— witness.example/w1 " not in (site / WK / "checkpoint").read_text()
+    assert cli("verify-site", str(site), "--pubkey", vkey(site)).exit_code == 0
+    forged = cli("export", "--all", str(site), "--key", str(key), "--cosigned",
+                 str(tmp_path / "w.json"))
+    assert forged.exit_code == 1 and "--cosigned is not a signed checkpoint" in forged.stderr
 
 
 # -- over HTTP -------------------------------------------------------------------------------

@@ -304,16 +304,19 @@ def signed_heads(log: PublicLog, tree: Tree, signer: Signer) -> list[tuple[int, 
 
 
 def add_cosignatures(log: PublicLog, signer: Signer, cosigned: str) -> None:
-    """Keep the witnesses' cosignatures on the latest checkpoint (the note they returned)."""
-    heads = log.heads()
-    if not heads:
-        raise RefusedInput("no checkpoint has been signed yet: export once first")
-    size, _, note = heads[-1]
-    if parse(cosigned).text != parse(note).text:
-        raise RefusedInput("the cosigned checkpoint is not the latest one this store signed")
+    """Keep the witnesses' cosignatures (the note a witness returned) on the signed tree
+    head they cosign, whichever it is."""
+    try:
+        text = parse(cosigned).text
+    except VerificationFailed as error:
+        raise RefusedInput(f"--cosigned is not a signed checkpoint: {error}") from None
+    found = [(size, note) for size, _, note in log.heads() if parse(note).text == text]
+    if not found:
+        raise RefusedInput("the cosigned checkpoint is not one this store signed; give the "
+                           "file `storylog witness cosign` wrote for this site")
     open_checkpoint(cosigned, [signer.verifier()], signer.name)
-    merged = parse(note)
-    have = {(s.name, s.key_id) for s in merged.unverified}
+    size, note = found[0]
+    have = {(s.name, s.key_id) for s in parse(note).unverified}
     extra = [s for s in parse(cosigned).unverified if (s.name, s.key_id) not in have]
     log.replace_note(size, note + "".join(s.line() for s in extra))
 
@@ -418,7 +421,6 @@ def site_files(app: Any, slug: str | None, options: Any, key_path: Path,
                    lambda s: collect(views, s, options, identities))
     tree = Tree(e.leaf for e in entries)
     if cosigned is not None:
-        signed_heads(log, tree, signer)
         add_cosignatures(log, signer, cosigned)
     heads = signed_heads(log, tree, signer)
     site_log = well_known_files(log, entries, heads, signer, models, app.keys)
