@@ -472,3 +472,27 @@ def test_a_source_made_confidential_later_leaves_every_public_file(store, tmp_pa
     v1 = json.loads((site / WK / "records" / "town" / "v1.json").read_text())
     withdrawn = {o["id"]: o["withdrawn"] for o in v1["openings"] if o["withdrawn"]}
     assert withdrawn["u2"]["grounds"] == "source-safety"
+
+
+def test_the_public_log_on_both_backends(cli, tmp_path):
+    """The log's tables and the append order query on SQLite and PostgreSQL alike."""
+    cli.ok("new", "town", "--headline", "T")
+    cli.ok("add", "town", "--id", "u1", "--stamp", "2024-11-04 10:00", "--text", "A.")
+    cli.ok("publish", "town")
+    cli.ok("new", "river", "--headline", "R")
+    cli.ok("add", "river", "--id", "r1", "--stamp", "2024-11-04 11:00", "--text", "B.")
+    cli.ok("publish", "river")
+    cli.ok("publish", "town")
+    cli.ok("keygen", str(tmp_path / "k"))
+    site = tmp_path / "site"
+    export(cli, tmp_path / "k", site)
+    proofs = {p: (site / WK / "proofs" / p).read_text().split("\n")[1]
+              for p in ("town/v1.tlog-proof", "river/v1.tlog-proof", "town/v2.tlog-proof")}
+    assert proofs == {"town/v1.tlog-proof": "index 0", "river/v1.tlog-proof": "index 1",
+                      "town/v2.tlog-proof": "index 2"}  # the order they were published
+    saved = _saved(site, tmp_path / "saved")
+    cli.ok("takedown", "town", "u1", "--grounds", "legal", "--reason", "r")
+    cli.ok("publish", "town")
+    export(cli, tmp_path / "k", site)
+    done = cli("verify-site", str(site), "--pubkey", vkey(site), "--since", str(saved))
+    assert done.exit_code == 0, done.stdout
