@@ -482,6 +482,7 @@ def test_the_public_log_on_both_backends(cli, tmp_path):
     cli.ok("new", "river", "--headline", "R")
     cli.ok("add", "river", "--id", "r1", "--stamp", "2024-11-04 11:00", "--text", "B.")
     cli.ok("publish", "river")
+    cli.ok("add", "town", "--id", "u2", "--stamp", "2024-11-04 12:00", "--text", "C.")
     cli.ok("publish", "town")
     cli.ok("keygen", str(tmp_path / "k"))
     site = tmp_path / "site"
