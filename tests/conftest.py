@@ -139,6 +139,7 @@ SUITES = {
     "tests/site/test_xss.py": "site-xss",
     "tests/site/test_canaries.py": "site-canaries",
     "tests/projections/test_rebuild.py": "rebuild",
+    "tests/transparency/test_site.py": "public-log",
 }
 
 

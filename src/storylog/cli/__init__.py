@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from storylog.cli import archive, importing, reading, site, standards, writing
+from storylog.cli import archive, importing, reading, site, standards, transparency, writing
 from storylog.cli.options import GlobalOptionsGroup
 from storylog.cli.session import Session, run
 
@@ -63,7 +63,7 @@ def after_command(session: Session, *_: Any, **__: Any) -> None:
     session.after_command()
 
 
-for group in (writing, importing, reading, standards, archive, site):
+for group in (writing, importing, reading, standards, archive, site, transparency):
     for command in group.COMMANDS:
         cli.add_command(command)
 

@@ -36,16 +36,32 @@ def _options(show_editors: bool, base_url: str | None, publisher: str | None,
                        checkpoint=checkpoint)
 
 
+def log_options(f: Any) -> Any:
+    f = click.option("--cosigned", type=click.Path(dir_okay=False, path_type=Path),
+                     help="The latest checkpoint as a witness returned it, cosigned "
+                          "(`storylog witness`): its cosignatures are kept and published.")(f)
+    f = click.option("--origin", metavar="NAME",
+                     help="The public log's name, e.g. news.example/live (default: the "
+                          "--base-url without its scheme); fixed by the first export.")(f)
+    return click.option("--key", "key_path", envvar="STORYLOG_SIGNING_KEY",
+                        type=click.Path(dir_okay=False, path_type=Path),
+                        help="The newsroom's private key (`storylog keygen`): publish the "
+                             "public log, signed, in .well-known/storylog/. "
+                             "Env: STORYLOG_SIGNING_KEY.")(f)
+
+
 @click.command()
 @click.argument("slug", required=False)
 @click.argument("outdir", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--all", "all_stories", is_flag=True,
               help="Every story with a published version, each in OUTDIR/SLUG/.")
 @site_options
+@log_options
 @click.pass_obj
 def export(
     session: Session, slug: str | None, outdir: Path | None, all_stories: bool,
     show_editors: bool, base_url: str | None, publisher: str | None, checkpoint: bool,
+    key_path: Path | None, origin: str | None, cosigned: Path | None,
 ) -> None:
     """Write the public site of a published story to OUTDIR (replaced as a whole).
 
@@ -55,10 +71,17 @@ def export(
     --show-editors), no confidential source, nothing taken down, nothing unpublished.
     The new site replaces OUTDIR in one step; unchanged pages keep their files.
 
+    With --key, the public log goes with it (.well-known/storylog/): a public
+    record of every published version, inclusion and consistency proofs, the
+    checkpoint signed with the key, and a signed list of every file; every
+    version page names its record, and readers check it all with
+    `storylog verify-site` or the single-file verifier shipped in the site.
+
     \b
     Example:
       storylog export pokrovsk-live site/
       storylog export --all site/ --base-url https://news.example/live
+      storylog export --all site/ --key newsroom.key --origin news.example/live
     """
     from storylog.site.pages import render_site, render_sites
     from storylog.site.write import write_site
@@ -72,6 +95,20 @@ def export(
     elif slug is None or outdir is None:
         raise click.UsageError("give SLUG and OUTDIR, or --all and OUTDIR")
     options = _options(show_editors, base_url, publisher, checkpoint)
+    if key_path is not None:
+        from storylog.site.publiclog import site_files
+
+        note = _read_text(cosigned) if cosigned is not None else None
+        files, skipped, log = site_files(session.writer(), None if all_stories else slug,
+                                         options, key_path, origin, note)
+        for name in skipped:
+            say(f"skipped {name}: no published version yet")
+        report = write_site(files, outdir)
+        say(f"exported to {outdir}: {report.summary()}; public log {log.origin}, "
+            f"{log.size} records")
+        return
+    if origin is not None or cosigned is not None:
+        raise click.UsageError("--origin and --cosigned go with --key")
     views = session.views()
     if all_stories:
         files, skipped = render_sites(views, None, options)
@@ -84,15 +121,29 @@ def export(
     say(f"exported to {outdir}: {report.summary()}")
 
 
+def _read_text(path: Path) -> str:
+    from storylog.errors import RefusedInput
+
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise RefusedInput(f"cannot read {path}: {error}") from None
+
+
 @click.command()
 @click.argument("slug")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="The port on 127.0.0.1 (0: any free port).")
 @site_options
+@click.option("--key", "key_path", envvar="STORYLOG_SIGNING_KEY",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Serve the public log too, signed with this key, as `export --key` "
+                   "writes it. Env: STORYLOG_SIGNING_KEY.")
+@click.option("--origin", metavar="NAME", help="The public log's name (see `export`).")
 @click.pass_obj
 def serve(
     session: Session, slug: str, port: int, show_editors: bool, base_url: str | None,
-    publisher: str | None, checkpoint: bool,
+    publisher: str | None, checkpoint: bool, key_path: Path | None, origin: str | None,
 ) -> None:
     """Preview a story's public site on localhost, as `export` would write it.
 
@@ -105,7 +156,8 @@ def serve(
     from storylog.site.serve import preview_server
 
     server = preview_server(session.app(), slug,
-                            _options(show_editors, base_url, publisher, checkpoint), port)
+                            _options(show_editors, base_url, publisher, checkpoint), port,
+                            key_path, origin)
     host, bound = server.server_address[:2]
     stop_on_signals()
     say(f"serving {slug} at http://{host!s}:{bound}/ (Ctrl-C stops)")

@@ -99,8 +99,11 @@ class Renderer:
     """Renders one story's model into files."""
 
     def __init__(self, site: dict[str, Any], options: SiteOptions,
-                 checkpoint: dict[str, Any] | None, env: Environment):
+                 checkpoint: dict[str, Any] | None, env: Environment,
+                 log: Any = None, log_root: str = ""):
         self.site = site
+        self.log = log  # publiclog.SiteLog: the public records the pages name
+        self.log_root = log_root  # from the story's folder to the site's root
         self.options = options
         self.checkpoint = checkpoint
         self.env = env
@@ -119,7 +122,9 @@ class Renderer:
 
     def page(self, path: str, template: str, *, chain: dict[str, Any], **context: Any) -> None:
         root = "../" * path.count("/")
+        record = self.log.page_record(self.site["slug"], chain["version"]) if self.log else None
         html = self.env.get_template(template).render(
+            record=record, log_root=self.log_root,
             site=self.site, root=root, csp=CSP, ui=self.ui, chain=chain,
             checkpoint=self.checkpoint, canonical=self.url(path), feed=FEED,
             stylesheet=STYLESHEET, path=path, **context,
@@ -263,9 +268,12 @@ def correction(note: dict[str, Any]) -> dict[str, Any]:
 
 def render_model(site: dict[str, Any], options: SiteOptions | None = None, *,
                  checkpoint: dict[str, Any] | None = None,
-                 env: Environment | None = None) -> dict[str, bytes]:
-    """The files of one story's site from its model (see ``model.collect``)."""
-    return Renderer(site, options or SiteOptions(), checkpoint, env or environment()).render()
+                 env: Environment | None = None, log: Any = None,
+                 log_root: str = "") -> dict[str, bytes]:
+    """The files of one story's site from its model (see ``model.collect``); ``log``
+    (a ``publiclog.SiteLog``) makes every page name its public record."""
+    return Renderer(site, options or SiteOptions(), checkpoint, env or environment(),
+                    log, log_root).render()
 
 
 def latest_checkpoint_of(views: Views, options: SiteOptions) -> dict[str, Any] | None:
@@ -277,7 +285,8 @@ def latest_checkpoint_of(views: Views, options: SiteOptions) -> dict[str, Any] |
     return {"seq": int(found["seq"]), "hash": str(found["hash"])}
 
 
-def render_site(views: Views, slug: str, options: SiteOptions | None = None) -> dict[str, bytes]:
+def render_site(views: Views, slug: str, options: SiteOptions | None = None, *,
+                model: dict[str, Any] | None = None, log: Any = None) -> dict[str, bytes]:
     """The static site of one published story: ``{relative path: bytes}``, deterministic.
 
     Pages: ``index.html`` (the latest published version), ``history.html``,
@@ -286,12 +295,14 @@ def render_site(views: Views, slug: str, options: SiteOptions | None = None) -> 
     source's timeline in this story), ``feed.atom`` and ``style.css``.
     """
     options = options or SiteOptions()
-    return render_model(collect(views, slug, options), options,
-                        checkpoint=latest_checkpoint_of(views, options))
+    return render_model(model or collect(views, slug, options), options,
+                        checkpoint=latest_checkpoint_of(views, options), log=log)
 
 
 def render_sites(views: Views, slugs: Iterable[str] | None = None,
-                 options: SiteOptions | None = None) -> tuple[dict[str, bytes], list[str]]:
+                 options: SiteOptions | None = None, *,
+                 models: dict[str, dict[str, Any]] | None = None,
+                 log: Any = None) -> tuple[dict[str, bytes], list[str]]:
     """Every published story (or the given ones), each under ``<slug>/``, with an
     ``index.html`` listing them. Returns the files and the slugs skipped because
     they have no published version yet."""
@@ -306,8 +317,8 @@ def render_sites(views: Views, slugs: Iterable[str] | None = None,
         if not views.versions(slug):
             skipped.append(slug)
             continue
-        site = collect(views, slug, options, identities)
-        sub = Renderer(site, with_base(options, slug), checkpoint, env).render()
+        site = (models or {}).get(slug) or collect(views, slug, options, identities)
+        sub = Renderer(site, with_base(options, slug), checkpoint, env, log, "../").render()
         files.update({f"{slug}/{path}": data for path, data in sub.items()})
         latest = site["latest"]
         stories.append({"slug": slug, "headline": latest["headline"], "lang": site["lang"],
@@ -316,6 +327,7 @@ def render_sites(views: Views, slugs: Iterable[str] | None = None,
     stories.sort(key=lambda s: (s["published"]["iso"], s["slug"]), reverse=True)
     html = env.get_template("stories.html").render(
         stories=stories, root="", csp=CSP, checkpoint=checkpoint, stylesheet=STYLESHEET,
+        record=None, log_root="",
         canonical=options.base_url and options.base_url.rstrip("/") + "/index.html",
     )
     files["index.html"] = html.encode("utf-8")

@@ -16,6 +16,7 @@ import http.server
 import sys
 import threading
 from collections.abc import Callable, Collection
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -28,7 +29,10 @@ TYPES = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".atom": "application/atom+xml; charset=utf-8",
+    ".json": "application/json",
+    ".py": "text/plain; charset=utf-8",
 }
+PLAIN = "text/plain; charset=utf-8"  # the public log's notes and proofs
 HOST = "127.0.0.1"
 # Seconds a connection may stay silent (between requests, or mid-request).
 TIMEOUT = 10
@@ -37,8 +41,11 @@ TIMEOUT = 10
 class Preview:
     """The site of one story, kept current with the store."""
 
-    def __init__(self, app: StoryApp, slug: str, options: SiteOptions):
+    def __init__(self, app: StoryApp, slug: str, options: SiteOptions,
+                 log_key: Path | None = None, origin: str | None = None):
         self.app = app
+        self.log_key = log_key  # with a key, the public log is served as export writes it
+        self.origin = origin
         self.slug = slug
         self.options = options
         self._key: Any = None
@@ -55,7 +62,13 @@ class Preview:
         key = (views.head_position(story_id), len(views.versions(self.slug)),
                latest_checkpoint_of(views, self.options))
         if key != self._key:
-            self._files = render_site(views, self.slug, self.options)
+            if self.log_key is not None:
+                from storylog.site.publiclog import site_files
+
+                self._files = site_files(self.app, self.slug, self.options, self.log_key,
+                                         self.origin)[0]
+            else:
+                self._files = render_site(views, self.slug, self.options)
             self._key = key
         return self._files
 
@@ -112,7 +125,9 @@ def handler(files: Callable[[], dict[str, bytes]],
                 self._send(404, "text/plain; charset=utf-8", b"not found\n", body)
                 return
             suffix = path[path.rfind("."):] if "." in path else ""
-            self._send(200, TYPES.get(suffix, "application/octet-stream"), site[path], body)
+            kind = TYPES.get(suffix, PLAIN if path.startswith(".well-known/storylog/")
+                             else "application/octet-stream")
+            self._send(200, kind, site[path], body)
 
         def _send(self, code: int, kind: str, data: bytes, body: bool) -> None:
             self.send_response(code)
@@ -146,10 +161,12 @@ class PreviewServer(http.server.ThreadingHTTPServer):
 
 
 def preview_server(app: StoryApp, slug: str, options: SiteOptions,
-                   port: int) -> http.server.HTTPServer:
+                   port: int, log_key: Path | None = None,
+                   origin: str | None = None) -> http.server.HTTPServer:
     """A server on 127.0.0.1:``port`` (0: any free port); renders once before returning,
-    so that a story that cannot be shown fails here, not in the browser."""
-    preview = Preview(app, slug, options)
+    so that a story that cannot be shown fails here, not in the browser. With
+    ``log_key``, the public log is served too, exactly as `export --key` writes it."""
+    preview = Preview(app, slug, options, log_key, origin)
     preview.files()
     server = PreviewServer((HOST, port), handler(preview.files))
     server.RequestHandlerClass = handler(preview.files,

@@ -6,6 +6,8 @@ the Python standard library and the `cryptography` package (pip install cryptogr
     python3 standalone_verify.py record      RECORD.json
     python3 standalone_verify.py inclusion   RECORD.json PROOF.tlog-proof --key VKEY
     python3 standalone_verify.py consistency SAVED-CHECKPOINT PROOF --key VKEY
+    python3 standalone_verify.py site        FOLDER-OR-URL [--key VKEY] [--since SAVED]
+                                             [--witness VKEY ...] [--json]
 
 VKEY is the newsroom's note verifier key (name+keyid+base64), published on its site
 and, better, obtained from somewhere else too. A witness's key (--witness) requires
@@ -18,6 +20,11 @@ that witness's cosignature on the checkpoint.
                proof's checkpoint signs.
 - consistency: the tree of the checkpoint you saved earlier is a prefix of the tree of
                the proof's (new) checkpoint: nothing published was changed or removed.
+- site:        all of it for a whole site (a folder, or an address fetched over HTTP):
+               every file against the newsroom's signed list, every version page
+               against its record, every record's inclusion, each story's chain, every
+               earlier checkpoint's consistency, and yours (--since). Failures name
+               the file and what is wrong.
 
 Exit status: 0 verified, 5 verification failed, 2 usage or unreadable input.
 
@@ -32,7 +39,11 @@ import base64
 import binascii
 import hashlib
 import json
+import os
+import posixpath
+import re
 import sys
+from html.parser import HTMLParser
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -359,8 +370,8 @@ def check_record(record_file: bytes) -> list[str]:
     for opening, update in zip(openings, committed, strict=True):
         if opening.get("withdrawn"):
             w = opening["withdrawn"]
-            seen.append(f"{update['id']}: withdrawn ({w.get('reason')}, {w.get('grounds')}, "
-                        f"{w.get('at')})")
+            seen.append(f"{update['id']}: removed on {w.get('grounds') or 'unstated'} "
+                        f"grounds, {str(w.get('at'))[:10]} ({w.get('reason')})")
             continue
         salt, view = opening.get("salt"), opening.get("view")
         if not isinstance(salt, str) or not isinstance(view, dict):
@@ -370,6 +381,457 @@ def check_record(record_file: bytes) -> list[str]:
             raise VerifyError(f"update {update['id']} is not what was committed")
         seen.append(f"{update['id']}: as committed")
     return seen
+
+
+# -- a whole site ------------------------------------------------------------------------------
+
+WELL_KNOWN = ".well-known/storylog/"
+MANIFEST_HEADER = "storylog.site-manifest.v1"
+SITE_MARKER = ".storylog-site"  # storylog export's own marker file: not part of the site
+_RECORD_PATH = re.compile(r"\.well-known/storylog/records/([^/]+)/v([1-9][0-9]*)\.json")
+_SIZE_PATH = re.compile(r"\.well-known/storylog/(checkpoints|consistency)/(0|[1-9][0-9]*)")
+
+
+class Site:
+    """The files of a published site: a folder, or an http(s) address (fetched with the
+    standard library, exactly the same files)."""
+
+    def __init__(self, where: str, timeout: float = 30.0):
+        self.where = where
+        self.timeout = timeout
+        self.http = where.startswith(("http://", "https://"))
+        if self.http:
+            self.base = where if where.endswith("/") else where + "/"
+        elif not os.path.isdir(where):
+            raise OSError(f"{where} is not a folder or an http(s) address")
+
+    def get(self, path: str) -> bytes | None:
+        """The file's bytes, or None if the site has no such file."""
+        if self.http:
+            from urllib.error import HTTPError, URLError
+            from urllib.parse import quote
+            from urllib.request import urlopen
+
+            try:
+                with urlopen(self.base + quote(path), timeout=self.timeout) as response:
+                    return bytes(response.read())
+            except HTTPError as error:
+                if error.code in (404, 410):
+                    return None
+                raise OSError(f"{self.base}{path}: HTTP {error.code}") from None
+            except URLError as error:
+                raise OSError(f"cannot fetch {self.base}{path}: {error.reason}") from None
+        full = os.path.join(self.where, *path.split("/"))
+        if not os.path.isfile(full):
+            return None
+        with open(full, "rb") as f:
+            return f.read()
+
+    def listing(self) -> list[str] | None:
+        """Every file in the folder (None over HTTP: a web site cannot be listed)."""
+        if self.http:
+            return None
+        found = []
+        for root, _, names in os.walk(self.where):
+            for name in names:
+                rel = os.path.relpath(os.path.join(root, name), self.where)
+                found.append(rel.replace(os.sep, "/"))
+        return sorted(found)
+
+
+class Report:
+    def __init__(self, where: str):
+        self.where = where
+        self.problems: list[tuple[str, str]] = []
+        self.notes: list[str] = []
+        self.origin: str | None = None
+        self.size: int | None = None
+        self.records = 0
+        self.pages = 0
+        self.files = 0
+
+    def fail(self, file: str, problem: str) -> None:
+        self.problems.append((file, problem))
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        return {"site": self.where, "verified": self.ok, "origin": self.origin,
+                "size": self.size, "files": self.files, "records": self.records,
+                "pages": self.pages, "notes": self.notes,
+                "problems": [{"file": f, "problem": p} for f, p in self.problems]}
+
+    def text(self) -> str:
+        if self.ok:
+            head = (f"OK: {self.where}: {self.files} files as signed, {self.pages} pages "
+                    f"match their records, {self.records} records in the log "
+                    f"{self.origin} of {self.size} records")
+        else:
+            head = f"FAILED: {self.where}: {len(self.problems)} problem(s)"
+        lines = [head] + [f"  {f}: {p}" for f, p in self.problems]
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+class _Page(HTMLParser):
+    """What a storylog page shows that its record commits: headline, standfirst, and
+    each update's id, whether it was removed, and its paragraphs."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.records: list[tuple[str, str]] = []  # (href, hash) named by the page
+        self.story = False
+        self.headline: str | None = None
+        self.standfirst: str | None = None
+        self.updates: list[dict[str, Any]] = []
+        self._stack: list[tuple[str, str]] = []  # (tag, role in the page)
+        self._text: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        classes = a.get("class", "").split()
+        role = ""
+        if tag == "a" and "data-storylog-record" in a:
+            self.records.append((a.get("href", ""), a["data-storylog-record"]))
+        if tag == "article" and "story" in classes:
+            self.story = True
+        elif tag == "article" and "update" in classes and a.get("id", "").startswith("u-"):
+            self.updates.append({"id": a["id"][2:], "removed": "taken-down" in classes,
+                                 "paragraphs": []})
+            role = "update"
+        elif tag == "h1" and self.story and self.headline is None:
+            role, self._text = "headline", []
+        elif tag == "p" and "standfirst" in classes and self.standfirst is None:
+            role, self._text = "standfirst", []
+        elif tag == "div" and "body" in classes and self.updates:
+            role = "body"
+        elif tag == "p" and self._inside("body") and not {"vh", "notice"} & set(classes):
+            role, self._text = "paragraph", []
+        if tag not in ("br", "img", "meta", "link", "hr", "input", "wbr"):
+            self._stack.append((tag, role))
+
+    def handle_endtag(self, tag: str) -> None:
+        while self._stack:
+            open_tag, role = self._stack.pop()
+            if role and self._text is not None and role in ("headline", "standfirst",
+                                                             "paragraph"):
+                text = "".join(self._text)
+                if role == "headline":
+                    self.headline = text
+                elif role == "standfirst":
+                    self.standfirst = text
+                else:
+                    self.updates[-1]["paragraphs"].append(text.strip())
+                self._text = None
+            if open_tag == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        if self._text is not None:
+            self._text.append(data)
+
+    def _inside(self, role: str) -> bool:
+        return any(r == role for _, r in self._stack)
+
+
+def _resolve(page: str, href: str) -> str:
+    href = href.split("#", 1)[0]
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(page), href))
+    return joined.lstrip("/")
+
+
+def _page_against_record(page: _Page, data: dict[str, Any],
+                         notes: list[str] | None = None) -> str | None:
+    """What the page shows that its record does not say, or None. An update whose
+    opening the newsroom withdrew (the record says when and on what grounds) and that the
+    page still shows, changed (a source since protected), cannot be checked: ``notes``
+    gets a line saying so."""
+    record = data["record"]
+    if page.headline != record.get("headline"):
+        return f"its headline is not the one in version {record.get('version')}'s record"
+    if (page.standfirst or None) != record.get("standfirst"):
+        return f"its standfirst is not the one in version {record.get('version')}'s record"
+    shown = [u["id"] for u in page.updates]
+    committed = [u.get("id") for u in record.get("updates", [])]
+    if shown != committed:
+        return "it does not show the updates its record lists, in their order"
+    for u, opening in zip(page.updates, data.get("openings", []), strict=True):
+        view = opening.get("view") or {}
+        withdrawn = opening.get("withdrawn")
+        if withdrawn and not u["removed"]:
+            if notes is not None:
+                notes.append(f"update {u['id']} of {record.get('story')} "
+                             f"v{record.get('version')} is shown changed and cannot be "
+                             f"checked: its opening was withdrawn on "
+                             f"{withdrawn.get('grounds')} grounds, "
+                             f"{str(withdrawn.get('at'))[:10]}")
+            continue
+        removed = bool(withdrawn) or bool(view.get("removed"))
+        if removed != u["removed"]:
+            what = "shows" if not u["removed"] else "hides"
+            return f"it {what} update {u['id']}, which its record says was " \
+                   f"{'removed' if removed else 'published'}"
+        if removed:
+            continue
+        body = view.get("body")
+        expected = [] if body is None else body.split("\n")
+        if u["paragraphs"] != expected:
+            return f"update {u['id']} is not the text its record committed"
+    return None
+
+
+def check_site(site: Site, key: str | None = None, since: str | None = None,
+               witnesses: tuple[str, ...] = ()) -> Report:
+    """Every check a reader can make of a site; the report names each failing file."""
+    report = Report(site.where)
+    wk = WELL_KNOWN
+    site_key = site.get(wk + "key.vkey")
+    if site_key is None:
+        report.fail(wk + "key.vkey", "missing: the site publishes no public log key")
+    if key is None:
+        if site_key is None:
+            return report
+        key = site_key.decode("utf-8", "replace").strip()
+        report.notes.append("checked with the key the site itself publishes; give --key "
+                            "(learnt elsewhere) to check who signed it")
+    elif site_key is not None and site_key.decode("utf-8", "replace").strip() != key.strip():
+        report.fail(wk + "key.vkey", "is not the key you gave")
+    try:
+        parse_vkey(key)
+    except VerifyError as error:
+        report.fail("--key", str(error))
+        return report
+    # the checkpoint
+    note_bytes = site.get(wk + "checkpoint")
+    origin = size = root = None
+    if note_bytes is None:
+        report.fail(wk + "checkpoint", "missing")
+    else:
+        try:
+            note = note_bytes.decode("utf-8")
+            origin, size, root = verify_checkpoint(note, key, witnesses)
+            report.origin, report.size = origin, size
+        except (VerifyError, UnicodeDecodeError) as error:
+            report.fail(wk + "checkpoint", str(error))
+    # the signed list of files
+    listed = _check_manifest(site, key, origin, size, report)
+    # records and their inclusion
+    stories: dict[str, list[tuple[int, dict[str, Any], str, int, str]]] = {}
+    record_data: dict[str, dict[str, Any]] = {}
+    for path in listed:
+        m = _RECORD_PATH.fullmatch(path)
+        if not m:
+            continue
+        data = site.get(path)
+        if data is None:
+            continue  # reported by the manifest check
+        try:
+            check_record(data)
+            loaded = _load(data)
+            record = loaded["record"]
+            if (record.get("story"), record.get("version")) != (m.group(1), int(m.group(2))):
+                raise VerifyError(f"it holds the record of {record.get('story')} "
+                                  f"v{record.get('version')}, not of {m.group(1)} "
+                                  f"v{m.group(2)}")
+            proof_path = f"{wk}proofs/{m.group(1)}/v{m.group(2)}.tlog-proof"
+            proof = site.get(proof_path)
+            if proof is None:
+                raise VerifyError(f"its inclusion proof {proof_path} is missing")
+            index, hashes, proof_note = parse_tlog_proof(proof.decode("utf-8"))
+            if note_bytes is None or split_note(proof_note)[0] != \
+                    split_note(note_bytes.decode("utf-8"))[0]:
+                raise VerifyError(f"its inclusion proof {proof_path} is not against the "
+                                  "site's checkpoint")
+            if size is None or root is None:
+                raise VerifyError("no valid checkpoint to check its inclusion against")
+            verify_inclusion(index, size, record_leaf(data), hashes, root)
+        except (VerifyError, UnicodeDecodeError) as error:
+            report.fail(path, str(error))
+            continue
+        record_data[path] = loaded
+        stories.setdefault(m.group(1), []).append(
+            (int(m.group(2)), record, loaded["hash"], index, path))
+        report.records += 1
+    for slug, versions in sorted(stories.items()):
+        _check_story_chain(slug, sorted(versions, key=lambda v: v[0]), report)
+    # pages
+    named: set[str] = set()
+    for path in listed:
+        if not path.endswith(".html"):
+            continue
+        data = site.get(path)
+        if data is None:
+            continue
+        page = _Page()
+        try:
+            text = data.decode("utf-8")
+            # What is checked: the story (headline to updates) and the footer naming the
+            # record; every other byte of the page is checked by the signed list of files.
+            at = text.find('<article class="story"')
+            if at < 0:
+                at = text.find("<footer")
+            text = text[at:] if at >= 0 else ""
+            page.feed(text)
+            page.close()
+        except UnicodeDecodeError:
+            report.fail(path, "is not UTF-8")
+            continue
+        if page.story and not page.records:
+            report.fail(path, "names no public record")
+            continue
+        for href, digest in page.records:
+            target = _resolve(path, href)
+            named.add(target)
+            loaded_record = record_data.get(target)
+            if loaded_record is None:
+                report.fail(path, f"names the record {target}, which does not verify or "
+                                  "is not in the site")
+            elif loaded_record["hash"] != digest:
+                report.fail(path, f"names the record {target} with another hash")
+            elif page.story:
+                seen: list[str] = []
+                problem = _page_against_record(page, loaded_record, seen)
+                report.notes += [n for n in seen if n not in report.notes]
+                if problem:
+                    report.fail(path, problem)
+        report.pages += 1 if page.story else 0
+    for path in record_data:
+        if path not in named:
+            report.fail(path, "no page names this record")
+    _check_consistency(site, key, note_bytes, listed, since, report)
+    return report
+
+
+def _check_manifest(site: Site, key: str, origin: str | None, size: int | None,
+                    report: Report) -> list[str]:
+    path = WELL_KNOWN + "manifest"
+    data = site.get(path)
+    if data is None:
+        report.fail(path, "missing: the site's signed list of files")
+        return []
+    try:
+        text, signatures = split_note(data.decode("utf-8"))
+        name = parse_vkey(key)[0]
+        _signed_by(text, signatures, key)
+        lines = text[:-1].split("\n")
+        if lines[:1] != [MANIFEST_HEADER] or len(lines) < 3:
+            raise VerifyError(f"not a {MANIFEST_HEADER} note")
+        if lines[1] != name or (origin is not None and lines[1] != origin):
+            raise VerifyError("it is the list of another log's site")
+        if size is not None and lines[2] != str(size):
+            raise VerifyError(f"it lists the site of a log of {lines[2]} records, the "
+                              f"checkpoint has {size}")
+        entries: dict[str, str] = {}
+        for line in lines[3:]:
+            digest, _, file = line.partition(" ")
+            if len(digest) != 64 or not file or file in entries:
+                raise VerifyError(f"bad line {line[:60]!r}")
+            entries[file] = digest
+    except (VerifyError, UnicodeDecodeError) as error:
+        report.fail(path, str(error))
+        return []
+    for file, digest in entries.items():
+        got = site.get(file)
+        if got is None:
+            report.fail(file, "missing: the newsroom's signed list of files names it")
+        elif hashlib.sha256(got).hexdigest() != digest:
+            report.fail(file, "changed: its bytes are not the ones the newsroom signed "
+                              f"(SHA-256 {hashlib.sha256(got).hexdigest()[:16]}..., "
+                              f"signed {digest[:16]}...)")
+    report.files = len(entries)
+    listing = site.listing()
+    if listing is not None:
+        for file in listing:
+            if file not in entries and file not in (path, SITE_MARKER):
+                report.fail(file, "is not in the newsroom's signed list of files")
+    return list(entries)
+
+
+def _check_story_chain(slug: str, versions: list[tuple[int, dict[str, Any], str, int, str]],
+                       report: Report) -> None:
+    previous: tuple[int, dict[str, Any], str, int, str] | None = None
+    for item in versions:
+        number, record, _, index, path = item
+        if previous is None:
+            if number != 1 or record.get("previous") is not None:
+                report.fail(path, f"{slug}'s records do not start at version 1")
+        else:
+            if number != previous[0] + 1:
+                gap = (f"v{previous[0] + 1}" if number == previous[0] + 2
+                       else f"v{previous[0] + 1} to v{number - 1}")
+                report.fail(path, f"{slug} {gap} missing before it: a record was removed")
+            elif record.get("previous") != previous[2]:
+                report.fail(path, f"its previous record is not {slug} v{previous[0]} as "
+                                  "published")
+            if index <= previous[3]:
+                report.fail(path, f"it comes before {slug} v{previous[0]} in the log")
+            if str(record.get("published_at")) < str(previous[1].get("published_at")):
+                report.fail(path, f"it was published before {slug} v{previous[0]}")
+        previous = item
+
+
+def _check_consistency(site: Site, key: str, note_bytes: bytes | None, listed: list[str],
+                       since: str | None, report: Report) -> None:
+    if note_bytes is None:
+        return
+    current = note_bytes.decode("utf-8", "replace")
+    try:
+        current_text = split_note(current)[0]
+        _, size, root = parse_checkpoint(current_text)
+    except VerifyError:
+        return
+    sizes = {kind: {int(m.group(2)) for m in map(_SIZE_PATH.fullmatch, listed)
+                    if m and m.group(1) == kind} for kind in ("checkpoints", "consistency")}
+    for old in sorted(sizes["checkpoints"]):
+        path = f"{WELL_KNOWN}checkpoints/{old}"
+        saved = site.get(path)
+        if saved is None:
+            continue
+        try:
+            if old == size:
+                if split_note(saved.decode("utf-8"))[0] != current_text:
+                    raise VerifyError("it is not the site's checkpoint of that size")
+                continue
+            if old not in sizes["consistency"] and old > 0:
+                raise VerifyError("the site proves no consistency from it to the latest")
+            if old > 0:
+                proof = site.get(f"{WELL_KNOWN}consistency/{old}") or b""
+                _consistent(saved.decode("utf-8"), proof.decode("utf-8"), key, current_text)
+        except (VerifyError, UnicodeDecodeError) as error:
+            report.fail(path, str(error))
+    if since is None:
+        return
+    try:
+        origin, old_size, old_root = verify_checkpoint(since, key)
+        if origin != report.origin:
+            raise VerifyError(f"your checkpoint is of the log {origin!r}, the site's is "
+                              f"{report.origin!r}")
+        if old_size > size:
+            raise VerifyError(f"your checkpoint has {old_size} records, the site's only "
+                              f"{size}: the log was rolled back")
+        if old_size == size:
+            if old_root != root:
+                raise VerifyError(f"your checkpoint and the site's both have {size} records "
+                                  "with different roots: the log was rewritten")
+            return
+        if old_size == 0:
+            return
+        found = site.get(f"{WELL_KNOWN}consistency/{old_size}")
+        if found is None:
+            raise VerifyError(f"the site proves no consistency from your checkpoint's "
+                              f"{old_size} records to its {size}")
+        _consistent(since, found.decode("utf-8"), key, current_text)
+    except (VerifyError, UnicodeDecodeError) as error:
+        report.fail("--since", str(error))
+
+
+def _consistent(saved: str, proof: str, key: str, current_text: str) -> None:
+    _, _, proof_note = parse_consistency_proof(proof)
+    if split_note(proof_note)[0] != current_text:
+        raise VerifyError("its consistency proof is not to the site's checkpoint")
+    verify_checkpoint_consistency(saved, proof, key)
 
 
 # -- command line -----------------------------------------------------------------------------
@@ -403,13 +865,39 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--key", required=True, help="the log's verifier key")
             p.add_argument("--witness", action="append", default=[],
                            help="a witness's verifier key whose cosignature is required")
+    p = sub.add_parser("site", help="check a whole site: a folder or an http(s) address")
+    p.add_argument("where")
+    p.add_argument("--key", help="the log's verifier key (default: the site's own)")
+    p.add_argument("--since", help="a checkpoint you saved earlier")
+    p.add_argument("--witness", action="append", default=[],
+                   help="a witness's verifier key whose cosignature is required")
+    p.add_argument("--json", action="store_true", help="the report as JSON")
     args = parser.parse_args(argv)
+    if args.check == "site":
+        return _run_site(args)
     try:
         print(_run(args))
     except VerifyError as error:
         print(f"FAILED: {error}", file=sys.stderr)
         return 5
     return 0
+
+
+def _run_site(args: argparse.Namespace) -> int:
+    try:
+        since = _text(args.since) if args.since else None
+        report = check_site(Site(args.where), args.key, since, tuple(args.witness))
+    except VerifyError as error:
+        print(f"FAILED: {error}", file=sys.stderr)
+        return 5
+    except OSError as error:
+        print(f"cannot read the site: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print(report.text(), file=sys.stdout if report.ok else sys.stderr)
+    return 0 if report.ok else 5
 
 
 def _run(args: argparse.Namespace) -> str:
