@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.importer.corpus import pages, score, totals  # noqa: E402
+from tests.importer.corpus import pages, score, totals
 
 
 def main() -> None:

@@ -28,10 +28,11 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from storylog.domain.values import Status
+from storylog.domain.values import MAX_MEDIA, Status
 from storylog.importer.attribution import find_sources
 from storylog.importer.errors import ImportRefused
 from storylog.importer.gazetteer import Gazetteer
+from storylog.importer.html import looks_like_html, read_html
 from storylog.importer.media import Paragraph, extract_media
 from storylog.importer.stamps import (
     PREFIX,
@@ -41,10 +42,12 @@ from storylog.importer.stamps import (
     match_stamp,
     moment,
 )
+from storylog.importer.structured import Post
 from storylog.importer.text import is_continuation
 from storylog.importer.zones import UnknownZone, story_zone
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _FURNITURE = re.compile(
     r"^(?:advertisement|skip advertisement|share|share this|copy link|read more|show more|"
     r"show key events only|please turn on javascript.*)$",
@@ -81,6 +84,8 @@ class ParsedUpdate:
     key_event: bool = False
     status: Status | None = None
     mentions: list[str] = field(default_factory=list)
+    title: str | None = None
+    byline: str | None = None
 
     def content(self) -> dict[str, Any]:
         """The update's body, sources and media, as storylog's UpdateContent takes them."""
@@ -121,6 +126,7 @@ class _Reader:
     heading: date | None = None
     current: _Draft | None = None
     seen_stamp: bool = False
+    today: date | None = None
 
     def read_line(self, number: int, line: str) -> None:
         if not line:
@@ -196,17 +202,68 @@ def _may_be_stamp(line: str) -> bool:
 
 def parse_page(
     text: str, *, year: int | None, tz: str, gazetteer: Gazetteer | None = None,
-    day_first: bool | None = None,
+    day_first: bool | None = None, today: date | None = None,
 ) -> ParsedPage:
-    """Read a live page's text; see the module docstring for what it understands."""
+    """Read a live page, text or HTML (told apart by its content); see the module docstring
+    for what it understands in text, and ``storylog.importer.html`` for HTML."""
     if year is not None and not 1900 <= year <= 2200:
         raise ImportRefused(f"the year {year} is out of range (1900 to 2200)")
     try:
         zone = story_zone(tz)
     except UnknownZone as error:
         raise ImportRefused(str(error)) from None
-    reader = _Reader(year, zone, day_first, gazetteer or Gazetteer.default())
-    for number, line in _lines(text):
+    reader = _Reader(year, zone, day_first, gazetteer or Gazetteer.default(), today=today)
+    if looks_like_html(text):
+        return _html_page(text, reader)
+    return _text_page(_lines(text), reader)
+
+
+def _html_page(text: str, reader: _Reader) -> ParsedPage:
+    text = unicodedata.normalize("NFC", text.lstrip("\ufeff"))
+    bad = _SURROGATE.search(text)
+    if bad:
+        raise ImportRefused(
+            f"the page is not valid UTF-8 (character {bad.start()}); convert it to UTF-8")
+    page = read_html(text, reader.zone)
+    reader.warnings.extend(page.warnings)
+    if page.posts is None:
+        lines = [(number, line) for number, line in enumerate(page.lines, 1)]
+        parsed = _text_page(lines, reader)
+        first = parsed.updates[-1].stamp_line if parsed.updates else len(lines) + 1
+        first = min([first, *(u.stamp_line for u in parsed.updates)])
+        unplaced = [(n, line) for n, line in parsed.unplaced if n > first]
+        return ParsedPage(page.standfirst or parsed.standfirst, parsed.updates, unplaced,
+                          parsed.warnings, page.headline or parsed.headline)
+    posts = [post for post in page.posts if post.paragraphs or post.title]
+    stamps = [post.stamp for post in posts]
+    updates = [_post_update(post, update_id, reader)
+               for post, update_id in zip(posts, _ids(stamps), strict=True)]
+    _check_order(updates, reader.warnings)
+    if not updates:
+        reader.warnings.append("the page has no stamps, so no updates were found")
+    return ParsedPage(page.standfirst, updates, [], reader.warnings, page.headline)
+
+
+def _post_update(post: Post, update_id: str, reader: _Reader) -> ParsedUpdate:
+    body = "\n".join(post.paragraphs) or post.title or ""
+    sources, mentions = find_sources(body, reader.gazetteer)
+    media = _unique_media([*post.media, *post.links])
+    return ParsedUpdate(
+        update_id=update_id, stamp=post.stamp, stamp_line=post.number, body=body,
+        sources=sources, media=media, unsourced=not sources, last_line=post.number,
+        status=_status(body), mentions=mentions, title=post.title, byline=post.byline,
+    )
+
+
+def _unique_media(media: list[dict[str, str]]) -> list[dict[str, str]]:
+    seen: dict[str, dict[str, str]] = {}
+    for item in media:
+        seen.setdefault(item.get("url") or f"{item.get('caption')}|{item.get('credit')}", item)
+    return list(seen.values())[:MAX_MEDIA]
+
+
+def _text_page(lines: list[tuple[int, str]], reader: _Reader) -> ParsedPage:
+    for number, line in lines:
         reader.read_line(number, line)
     headline, standfirst = _prelude(reader)
     stamps = [draft.stamp.strftime("%Y-%m-%d %H:%M") for draft in reader.drafts]
