@@ -192,12 +192,26 @@ def _edit(story: Story, plan: ImportPlan, pair: Any, kind: str, note: str | None
     )
     if not story._edit_changes_something(story.updates[uid], payload):
         return  # the difference does not survive normalisation: nothing to record
-    story.edit_update(payload, **who)
+    try:
+        story.edit_update(payload, **who)
+    except RefusedInput as error:
+        raise _for_import(error) from None
     changed = [f for f in ("stamp", "body", "sources", "media")
                if getattr(pair, f"{f}_changed")]
     plan.events.append({"event": "UpdateEdited", "update": uid, "kind": kind,
                         "changed": changed, "uncertain": pair.uncertain,
                         "similarity": round(pair.similarity, 3)})
+
+
+def _for_import(error: RefusedInput) -> RefusedInput:
+    """The story's refusal in import's own options: import takes no --override."""
+    message = str(error)
+    if "--override" not in message:
+        return error
+    message = message.split(" Re-file it", 1)[0].split(", or pass --override", 1)[0]
+    return RefusedInput(f"{message.rstrip('.')}. Import it again with --kind correction (or "
+                        "clarification) and a public --note, or make that edit with "
+                        "`storylog edit`, which takes --override REASON")
 
 
 def _as_parsed(story: Story, uid: str) -> ParsedUpdate | None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,7 +33,7 @@ from storylog.importer.attribution import find_sources
 from storylog.importer.errors import ImportRefused
 from storylog.importer.gazetteer import Gazetteer
 from storylog.importer.html import looks_like_html, read_html
-from storylog.importer.media import Paragraph, extract_media
+from storylog.importer.media import Paragraph, extract_media, is_credit_line
 from storylog.importer.stamps import (
     PREFIX,
     StampError,
@@ -52,6 +52,10 @@ _FURNITURE = re.compile(
     r"^(?:advertisement|skip advertisement|share|share this|copy link|read more|show more|"
     r"show key events only|please turn on javascript.*)$",
     re.I,
+)
+_BYLINE = re.compile(
+    r"^(?:[Bb]y|[Vv]on|[Pp]ar|[Pp]or)\s+(?P<names>[A-ZÀ-Þ][\w.’'-]*(?:[\s,]+(?:and\s+|und\s+|et\s+|y\s+)?"
+    r"[A-ZÀ-Þ][\w.’'-]*){0,7})$"
 )
 _KEY_EVENT = re.compile(r"^(?:key event|key events|pinned|pinned post)$", re.I)
 _UNVERIFIED = re.compile(
@@ -111,6 +115,7 @@ class _Draft:
     stamp: datetime
     stamp_line: int
     lines: list[tuple[int, str | None]] = field(default_factory=list)
+    title: str | None = None
 
 
 @dataclass
@@ -127,6 +132,7 @@ class _Reader:
     current: _Draft | None = None
     seen_stamp: bool = False
     today: date | None = None
+    heading_year: int | None = None
 
     def read_line(self, number: int, line: str) -> None:
         if not line:
@@ -155,8 +161,17 @@ class _Reader:
             self.unplaced.append((number, line))
 
     def _heading(self, number: int, found: StampMatch) -> None:
-        assert found.date is not None
-        self.heading = self._calendar(number, found)
+        if found.days_ago is not None:
+            if self.today is None:
+                raise ImportRefused(
+                    f"line {number}: the heading {'Today' if not found.days_ago else 'Yesterday'}"
+                    " is relative; give the date the page was saved on with --date "
+                    "(for example --date 2025-11-05)")
+            self.heading = self.today - timedelta(days=found.days_ago)
+        else:
+            self.heading = self._calendar(number, found)
+            if found.date is not None and found.date.year is not None:
+                self.heading_year = found.date.year
         self.current = None
         self.seen_stamp = True
 
@@ -176,7 +191,7 @@ class _Reader:
             when = moment(day, found.time, self.zone)
         except StampError as error:
             raise ImportRefused(f"line {number}: {error}") from None
-        self.current = _Draft(when, number)
+        self.current = _Draft(when, number, title=found.title)
         self.drafts.append(self.current)
         self.seen_stamp = True
         if found.text:
@@ -185,7 +200,8 @@ class _Reader:
     def _calendar(self, number: int, found: StampMatch) -> date:
         assert found.date is not None
         try:
-            return calendar_date(found.date, year=self.year, day_first=self.day_first)
+            return calendar_date(found.date, year=self.heading_year or self.year,
+                                 day_first=self.day_first)
         except StampError as error:
             raise ImportRefused(f"line {number}: {error}") from None
 
@@ -195,9 +211,33 @@ _STAMP_TEXT = re.compile(r":|\s[–—-]\s")
 
 def _may_be_stamp(line: str) -> bool:
     """A quick test that lets long paragraphs skip the stamp grammar: a stamp line is short,
-    a stamp that starts a paragraph ends with a colon or dash near its start, and a line that
-    starts with "Updated" is checked in full, so that a malformed stamp is refused."""
-    return len(line) <= 80 or bool(_STAMP_TEXT.search(line, 0, 60) or PREFIX.match(line))
+    a stamp that starts a paragraph ends with a colon or dash near its start, a time and a
+    title fit on one line, and a line that starts with "Updated" is checked in full, so that
+    a malformed stamp is refused."""
+    return len(line) <= 80 or bool(_STAMP_TEXT.search(line, 0, 60) or PREFIX.match(line)) or (
+        len(line) <= 170 and line[:1].isdigit())
+
+
+_NUMERIC_DATE = re.compile(r"\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?")
+
+
+def _settled_order(lines: list[tuple[int, str]]) -> bool | None:
+    """Day-first (True) or month-first (False) as the page's own numeric dates settle it: a
+    first number above 12 is a day, a second above 12 is a day; None when nothing settles it
+    (or the page reads both ways, which the stamps that need it then refuse)."""
+    firsts = seconds = False
+    for _, line in lines:
+        if not (line[:1].isdigit() or PREFIX.match(line)) or not _NUMERIC_DATE.search(line, 0, 40):
+            continue
+        try:
+            found = match_stamp(line) if _may_be_stamp(line) else None
+        except StampError:
+            continue
+        numbers = found.date.numbers if found is not None and found.date is not None else None
+        if numbers:
+            firsts |= numbers[0] > 12
+            seconds |= numbers[1] > 12
+    return firsts if firsts != seconds else None
 
 
 def parse_page(
@@ -263,6 +303,8 @@ def _unique_media(media: list[dict[str, str]]) -> list[dict[str, str]]:
 
 
 def _text_page(lines: list[tuple[int, str]], reader: _Reader) -> ParsedPage:
+    if reader.day_first is None:
+        reader.day_first = _settled_order(lines)
     for number, line in lines:
         reader.read_line(number, line)
     headline, standfirst = _prelude(reader)
@@ -338,6 +380,13 @@ def _update(draft: _Draft, stamp: str, update_id: str, reader: _Reader) -> Parse
     key_event = bool(paragraphs) and bool(_KEY_EVENT.match(paragraphs[0][1]))
     if key_event and len(paragraphs) > 1:
         paragraphs.pop(0)
+    title = draft.title
+    if title is None and len(paragraphs) > 1 and _title_like(paragraphs[0][1]):
+        title = paragraphs.pop(0)[1]
+    byline = None
+    if len(paragraphs) > 1 and (by := _BYLINE.match(paragraphs[0][1])):
+        byline = by.group("names")
+        paragraphs.pop(0)
     extracted = extract_media(paragraphs, reader.gazetteer)
     reader.warnings.extend(extracted.warnings)
     body = "\n".join(text for _, text in extracted.body)
@@ -351,8 +400,16 @@ def _update(draft: _Draft, stamp: str, update_id: str, reader: _Reader) -> Parse
     return ParsedUpdate(
         update_id=update_id, stamp=stamp, stamp_line=draft.stamp_line, body=body,
         sources=sources, media=extracted.media, unsourced=not sources, last_line=last_line,
-        key_event=key_event, status=_status(body), mentions=mentions,
+        key_event=key_event, status=_status(body), mentions=mentions, title=title,
+        byline=byline,
     )
+
+
+def _title_like(text: str) -> bool:
+    """A post's title on the line after its stamp: short, capitalised, unpunctuated, and not
+    a byline."""
+    return (len(text) <= 120 and text[:1].isupper() and text[-1] not in ".!?…;:,\"”’)"
+            and not _BYLINE.match(text) and len(text.split()) >= 2 and not is_credit_line(text))
 
 
 def _status(body: str) -> Status | None:
