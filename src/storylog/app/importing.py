@@ -44,6 +44,7 @@ class ImportPlan:
     alignment: Alignment | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
     replayed: tuple[int, int] | None = None  # a re-run: the events its command id wrote
+    written: list[dict[str, Any]] = field(default_factory=list)  # the payloads, exactly
 
     def summary(self) -> dict[str, Any]:
         count = {k: sum(1 for e in self.events if e["event"] == k)
@@ -64,7 +65,24 @@ class ImportPlan:
             "warnings": list(self.page.warnings),
             "replayed": list(self.replayed) if self.replayed else None,
             "events": self.events,
+            "written": self.written,
         }
+
+
+def check_accounted(page: ParsedPage, *, allow_unplaced: bool) -> None:
+    """Refuse a page that would import as nothing, or leave lines behind unless allowed."""
+    if not page.updates:
+        raise RefusedInput(
+            "the page has no updates (no line reads as a stamp, and no post has a time); "
+            "nothing was written; check that it is the live page, or see `storylog import "
+            "--help` for the stamps it reads")
+    if page.unplaced and not allow_unplaced:
+        shown = "; ".join(f"line {n}: {text[:40]!r}" for n, text in page.unplaced[:5])
+        more = f" and {len(page.unplaced) - 5} more" if len(page.unplaced) > 5 else ""
+        raise RefusedInput(
+            f"{len(page.unplaced)} line(s) belong to no update ({shown}{more}); nothing was "
+            "written; put them under a stamp or delete them, or pass --allow-unplaced to "
+            "import without them")
 
 
 def plan_and_apply(
@@ -87,6 +105,7 @@ def plan_and_apply(
     for _ in range(20):
         current = app.story(slug) if app.exists(slug) else None
         plan, story = _plan(current, slug, page, progress=progress, **options)
+        plan.written = _written(story)
         if dry_run or story is None or not story.pending_events:
             return plan
         try:
@@ -109,6 +128,14 @@ def _replayed(app: StoryApp, slug: str, page: ParsedPage, earlier: list[Story.Ev
             "this page or these options give other events than that import wrote")
     plan.replayed = (first, last)
     return plan
+
+
+def _written(story: Story | None) -> list[dict[str, Any]]:
+    """The events a save would store, as their payloads (what --dry-run --json shows)."""
+    if story is None:
+        return []
+    return [{"event": type(e).__name__, "payload": e.payload.model_dump(mode="json")}
+            for e in story.pending_events if isinstance(e, Story.Event)]
 
 
 def _comparable(events: Any) -> list[tuple[str, Any]]:

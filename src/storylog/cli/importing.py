@@ -30,14 +30,19 @@ from storylog.render.terminal import counted
 @click.option("--kind", type=CHANGE_KIND, default="update", show_default=True,
               help="Kind of change for updates that changed on the page.")
 @click.option("--note", help="Public note for those changes (needed for correction etc.).")
-@click.option("--dry-run", is_flag=True, help="Print the events that would be written; write none.")
+@click.option("--allow-unplaced", is_flag=True,
+              help="Import even if some lines belong to no update (they are listed, and lost).")
+@click.option("--dry-run", is_flag=True,
+              help="Print the events that would be written (--json: their exact payloads); "
+                   "write none.")
 @json_option
 @editor_option
 @click.pass_obj
 def import_page(
     session: Session, slug: str, file: Any, year: int | None, tz: str | None,
     headline: str | None, gazetteer: str | None, day_first: bool | None, today: Any,
-    kind: str, note: str | None, dry_run: bool, as_json: bool, editor: str, command_id: str,
+    kind: str, note: str | None, allow_unplaced: bool, dry_run: bool, as_json: bool, editor: str,
+    command_id: str,
 ) -> None:
     """Import a live page (FILE, or - for stdin; text or saved HTML) as a story, or a later
     copy as edits.
@@ -52,16 +57,17 @@ def import_page(
     """
     run_import(session, slug, file, year=year, tz=tz, headline=headline, gazetteer=gazetteer,
                day_first=day_first, kind=kind, note=note, dry_run=dry_run, as_json=as_json,
-               editor=editor, command_id=command_id, today=today.date() if today else None)
+               editor=editor, command_id=command_id, today=today.date() if today else None,
+               allow_unplaced=allow_unplaced)
 
 
 def run_import(
     session: Session, slug: str, file: Any, *, year: int | None, tz: str | None,
     headline: str | None, gazetteer: str | None, day_first: bool | None, kind: str,
     note: str | None, dry_run: bool, as_json: bool, editor: str, command_id: str = "",
-    today: Any = None,
+    today: Any = None, allow_unplaced: bool = False,
 ) -> None:
-    from storylog.app.importing import plan_and_apply
+    from storylog.app.importing import check_accounted, plan_and_apply
     from storylog.importer import Gazetteer, parse_page
 
     raw = file.read()
@@ -75,6 +81,7 @@ def run_import(
     names = Gazetteer.from_file(Path(gazetteer)) if gazetteer else Gazetteer.default()
     page = parse_page(text, year=year, tz=zone, gazetteer=names, day_first=day_first,
                       today=today)
+    check_accounted(page, allow_unplaced=allow_unplaced)
     if len(page.updates) > 200:  # a progress bar only where there is time to watch it
         with click.progressbar(length=len(page.updates), label="importing",
                                file=sys.stderr, show_pos=True) as bar:

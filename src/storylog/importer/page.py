@@ -99,13 +99,15 @@ class ParsedUpdate:
 @dataclass(frozen=True)
 class ParsedPage:
     """A page: its standfirst, its updates newest first, the lines that belong nowhere
-    (line number, text), and warnings ("line N: ...") about what the importer assumed."""
+    (line number, text), and warnings ("line N: ...") about what the importer assumed;
+    ``ignored`` are the lines of page furniture ("Advertisement", "Share") left out."""
 
     standfirst: str
     updates: list[ParsedUpdate]
     unplaced: list[tuple[int, str]]
     warnings: list[str]
     headline: str | None = None
+    ignored: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -127,6 +129,7 @@ class _Reader:
     drafts: list[_Draft] = field(default_factory=list)
     prelude: list[tuple[int, str | None]] = field(default_factory=list)
     unplaced: list[tuple[int, str]] = field(default_factory=list)
+    ignored: list[tuple[int, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     heading: date | None = None
     current: _Draft | None = None
@@ -139,7 +142,7 @@ class _Reader:
             self._keep(number, None)
             return
         if _FURNITURE.match(line):
-            self.unplaced.append((number, line))
+            self.ignored.append((number, line))
             return
         try:
             found = match_stamp(line) if _may_be_stamp(line) else None
@@ -273,7 +276,7 @@ def _html_page(text: str, reader: _Reader) -> ParsedPage:
         first = min([first, *(u.stamp_line for u in parsed.updates)])
         unplaced = [(n, line) for n, line in parsed.unplaced if n > first]
         return ParsedPage(page.standfirst or parsed.standfirst, parsed.updates, unplaced,
-                          parsed.warnings, page.headline or parsed.headline)
+                          parsed.warnings, page.headline or parsed.headline, parsed.ignored)
     posts = [post for post in page.posts if post.paragraphs or post.title]
     stamps = [post.stamp for post in posts]
     updates = [_post_update(post, update_id, reader)
@@ -321,7 +324,7 @@ def _text_page(lines: list[tuple[int, str]], reader: _Reader) -> ParsedPage:
         numbers = ", ".join(str(number) for number, _ in unplaced[:10])
         more = f" and {len(unplaced) - 10} more" if len(unplaced) > 10 else ""
         reader.warnings.append(f"lines {numbers}{more} belong to no update; see unplaced")
-    return ParsedPage(standfirst, updates, unplaced, reader.warnings, headline)
+    return ParsedPage(standfirst, updates, unplaced, reader.warnings, headline, reader.ignored)
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
