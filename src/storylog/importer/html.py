@@ -19,12 +19,13 @@ newsletter boxes, related and most-read links, forms and scripts are dropped fir
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from storylog.importer.errors import ImportRefused
+from storylog.importer.htmltree import Outermost, ancestors_of, enclosing, holders, outermost
 from storylog.importer.structured import Post, clean, parse_datetime, structured_posts
 
 _SNIFF = re.compile(
@@ -32,8 +33,6 @@ _SNIFF = re.compile(
     r"<(?:article|div|main|section|p|script|title)[\s>])",
     re.I,
 )
-_CHROME_TAGS = "nav, footer, aside, form, style, noscript, iframe, svg, button, template, " \
-    "[role=dialog], [role=navigation], [role=banner], [role=contentinfo], [aria-hidden=true]"
 _CHROME_NAMES = re.compile(
     r"(?:^|[\s_-])(?:cookies?|consent|gdpr|advert\w*|ads?|ad-slot|newsletter|related|"
     r"most-read|promo|share|sharing|social|subscribe|signup|paywall|menu|breadcrumbs?|"
@@ -68,8 +67,34 @@ class HtmlPage:
     warnings: list[str] = field(default_factory=list)
 
 
+MAX_DEPTH = 1_000
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]{0,30})(?=[\s/>])[^<>]*?(/?)>")
+# Elements that hold no content, or whose end the parser implies (so an unclosed one does
+# not nest): they do not count towards depth.
+_FLAT = frozenset({
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+    "track", "wbr", "p", "li", "dt", "dd", "option", "tr", "td", "th", "tbody", "thead",
+    "tfoot", "colgroup", "rt", "rp", "optgroup", "caption", "script", "style"})
+
+
+def check_depth(text: str) -> None:
+    """Refuse a page that nests elements deeper than MAX_DEPTH: no live page does, and the
+    HTML5 tree builder's work grows with the depth for every element it adds."""
+    depth = 0
+    for tag in _TAG.finditer(text):
+        name = tag.group(2).lower()
+        if name in _FLAT or tag.group(3):
+            continue
+        depth = max(depth - 1, 0) if tag.group(1) else depth + 1
+        if depth > MAX_DEPTH:
+            raise ImportRefused(
+                f"the page nests elements more than {MAX_DEPTH:,} deep (at character "
+                f"{tag.start()}); save the live page again, or import its text")
+
+
 def read_html(text: str, zone: ZoneInfo) -> HtmlPage:
     """Posts, headline and standfirst of an HTML page; stamps in ``zone``'s wall time."""
+    check_depth(text)
     tree = LexborHTMLParser(text)
     found = structured_posts(tree, zone)
     _drop_chrome(tree)
@@ -86,23 +111,37 @@ def read_html(text: str, zone: ZoneInfo) -> HtmlPage:
 
 # --- chrome ----------------------------------------------------------------------------
 
+_CHROME_TAG_NAMES = frozenset({
+    "script", "nav", "footer", "aside", "form", "style", "noscript", "iframe", "svg", "button",
+    "template"})
+_CHROME_ROLES = frozenset({"dialog", "navigation", "banner", "contentinfo"})
+_CANDIDATES = "script, nav, footer, aside, form, style, noscript, iframe, svg, button, " \
+    "template, header, [role], [aria-hidden], [class], [id]"
+
 
 def _drop_chrome(tree: LexborHTMLParser) -> None:
-    for script in tree.css("script"):
-        script.decompose()
-    for node in tree.css(_CHROME_TAGS):
+    dated = ancestors_of(tree.css("time[datetime]"))
+    marks = Outermost()
+    chrome = []
+    for node in tree.css(_CANDIDATES):
+        if not marks.inside(node) and _is_chrome(node, dated) and marks.take(node):
+            chrome.append(node)
+    for node in chrome:
         node.decompose()
-    for node in tree.css("[class], [id]"):
-        names = f"{node.attributes.get('class') or ''} {node.attributes.get('id') or ''}"
-        if _CHROME_NAMES.search(names) and not _holds_time(node):
-            node.decompose()
-    for header in tree.css("header"):
-        if not _holds_time(header):
-            header.decompose()
 
 
-def _holds_time(node: LexborNode) -> bool:
-    return node.css_first("time[datetime]") is not None
+def _is_chrome(node: LexborNode, dated: set[int]) -> bool:
+    if node.tag in _CHROME_TAG_NAMES:
+        return True
+    attributes = node.attributes
+    if attributes.get("role") in _CHROME_ROLES or attributes.get("aria-hidden") == "true":
+        return True
+    if node.mem_id in dated:
+        return False  # it holds a post's time: a post, or the list of posts
+    if node.tag == "header":
+        return True
+    names = f"{attributes.get('class') or ''} {attributes.get('id') or ''}"
+    return bool(_CHROME_NAMES.search(names))
 
 
 # --- posts found by their <time datetime> ---------------------------------------------------
@@ -110,41 +149,33 @@ def _holds_time(node: LexborNode) -> bool:
 
 def _time_posts(tree: LexborHTMLParser, zone: ZoneInfo) -> list[Post]:
     times = tree.css("time[datetime]")
+    shared = holders(times)
     posts: list[Post] = []
-    seen: set[int] = set()
+    marks = Outermost()  # posts never overlap: a post inside another (broken markup) is its text
     for number, time in enumerate(times, 1):
         stamp = parse_datetime(time.attributes.get("datetime") or "", zone)
         if stamp is None:
             continue
-        element = _post_of(time)
-        if element.mem_id in seen:
-            continue
-        seen.add(element.mem_id)
-        posts.append(_post(element, stamp, number, skip=time))
+        element = enclosing(time, shared)
+        if marks.take(element):
+            posts.append(_post(element, stamp, number, skip=time))
     return posts
-
-
-def _post_of(time: LexborNode) -> LexborNode:
-    """The largest element around ``time`` that holds no other dated time."""
-    element = time
-    parent = element.parent
-    while parent is not None and parent.tag not in ("body", "html", "main") and len(
-        parent.css("time[datetime]")
-    ) == 1:
-        element, parent = parent, parent.parent
-    return element
 
 
 def _post(element: LexborNode, stamp: str, number: int, skip: LexborNode | None) -> Post:
     title_node = element.css_first("h1, h2, h3, h4, h5, h6, [itemprop=headline]")
     byline_node = _byline_node(element)
-    media = [m for figure in element.css("figure") if (m := _figure(figure))]
-    for figure in element.css("figure"):
+    figures = list(outermost(element.css("figure"), element))
+    media = [m for figure in figures if (m := _figure(figure))]
+    for figure in figures:
         figure.decompose()
-    taken = {n.mem_id for n in (title_node, byline_node, skip) if n is not None}
+    marks = Outermost(element)
+    for node in (title_node, byline_node, skip):
+        if node is not None:
+            marks.take(node)
     paragraphs = [
-        text for node in _blocks(element)
-        if node.mem_id not in taken and not _inside(node, taken)
+        text for node in outermost(element.css(_BLOCKS), element)
+        if node.tag != "time" and node.mem_id not in marks.taken and not marks.inside(node)
         and (text := clean(node.text(deep=True)))
     ]
     return Post(
@@ -216,26 +247,6 @@ def _links(element: LexborNode) -> list[dict[str, str]]:
     return out
 
 
-def _blocks(element: LexborNode) -> Iterator[LexborNode]:
-    """The text blocks of ``element`` that no other block holds, in document order."""
-    chosen: set[int] = set()
-    for node in element.css(_BLOCKS):
-        if _inside(node, chosen):
-            continue
-        chosen.add(node.mem_id)
-        if node.tag != "time":
-            yield node
-
-
-def _inside(node: LexborNode, ids: set[int]) -> bool:
-    parent = node.parent
-    while parent is not None:
-        if parent.mem_id in ids:
-            return True
-        parent = parent.parent
-    return False
-
-
 def _complete(posts: list[Post], html_posts: list[Post]) -> None:
     """Fill in what the structured data lacks from the HTML post with the same stamp or
     title (or, when the page has as many of each, the same place)."""
@@ -256,17 +267,10 @@ def _titled_posts(tree: LexborHTMLParser, posts: list[Post]) -> list[Post]:
     times: the largest element around the title's heading that holds no other title."""
     titles = {post.title: post for post in posts if post.title}
     headings = [h for h in tree.css("h1, h2, h3, h4, h5, h6") if clean(h.text()) in titles]
-    ids = {h.mem_id for h in headings}
-    found = []
-    for heading in headings:
-        element, parent = heading, heading.parent
-        while parent is not None and parent.tag not in ("body", "html", "main") and sum(
-            1 for h in parent.css("h1, h2, h3, h4, h5, h6") if h.mem_id in ids
-        ) == 1:
-            element, parent = parent, parent.parent
-        post = _post(element, titles[clean(heading.text())].stamp, 0, skip=None)
-        found.append(post)
-    return found
+    shared = holders(headings)
+    marks = Outermost()
+    return [_post(element, titles[clean(heading.text())].stamp, 0, skip=None)
+            for heading in headings if marks.take(element := enclosing(heading, shared))]
 
 
 # --- text ----------------------------------------------------------------------------
@@ -276,15 +280,8 @@ def _lines(tree: LexborHTMLParser) -> list[str]:
     root = tree.css_first("main") or tree.css_first("body") or tree.root
     if root is None:
         return []
-    return [text for node in _blocks_with_time(root) if (text := clean(node.text(deep=True)))]
-
-
-def _blocks_with_time(element: LexborNode) -> Iterator[LexborNode]:
-    chosen: set[int] = set()
-    for node in element.css(_BLOCKS):
-        if not _inside(node, chosen):
-            chosen.add(node.mem_id)
-            yield node
+    blocks = outermost(root.css(_BLOCKS), root)
+    return [text for node in blocks if (text := clean(node.text(deep=True)))]
 
 
 def _first_text(tree: LexborHTMLParser, selector: str) -> str | None:

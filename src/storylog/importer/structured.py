@@ -19,8 +19,11 @@ from zoneinfo import ZoneInfo
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from storylog.importer.htmltree import outermost
+
 MAX_DEPTH = 32
 MAX_UPDATES = 20_000
+MAX_BLOGS = 5
 _SPACE = re.compile(r"\s+")
 
 
@@ -141,12 +144,13 @@ def _text(value: Any) -> str:
 
 
 def _microdata(tree: LexborHTMLParser, zone: ZoneInfo, found: Structured) -> None:
-    for blog in tree.css("[itemscope][itemtype]"):
-        if "LiveBlogPosting" not in _types((blog.attributes.get("itemtype") or "").split()):
-            continue
+    blogs = [blog for blog in tree.css("[itemscope][itemtype]")
+             if "LiveBlogPosting" in _types((blog.attributes.get("itemtype") or "").split())]
+    for blog in list(outermost(blogs))[:MAX_BLOGS]:
         found.headline = found.headline or _prop_text(blog, "headline")
         found.description = found.description or _prop_text(blog, "description")
-        for item in blog.css("[itemprop~=liveBlogUpdate]")[:MAX_UPDATES]:
+        items = outermost(blog.css("[itemprop~=liveBlogUpdate]"), blog)
+        for _, item in zip(range(MAX_UPDATES), items, strict=False):
             _micro_post(item, zone, found)
         if found.posts:
             return
