@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+WARSAW = ZoneInfo("Europe/Warsaw")
 KYIV = ZoneInfo("Europe/Kyiv")
 PLACES = ("Pokrovsk", "Myrnohrad", "Hryshyne", "Rodynske", "Kostiantynivka", "Siversk")
 SOURCED = (
@@ -78,9 +79,18 @@ def _moments(rng: random.Random, count: int) -> list[datetime]:
     out = []
     for _ in range(count):
         moment -= timedelta(minutes=rng.choice((17, 31, 46, 58, 73, 95, 120)))
+        while _twice(moment):  # an hour the clocks pass twice is refused: no page prints it
+            moment -= timedelta(hours=1)
         out.append(moment)
     assert out[-1].year == 2025, "too many updates for one year"
     return out
+
+
+def _twice(moment: datetime) -> bool:
+    """Whether the clocks pass ``moment`` twice in Kyiv, or in Warsaw (where the page is also
+    read, an hour behind)."""
+    return any(moment.replace(tzinfo=zone, fold=0).utcoffset()
+               != moment.replace(tzinfo=zone, fold=1).utcoffset() for zone in (KYIV, WARSAW))
 
 
 def _write_day(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -86,3 +87,60 @@ def test_unsourced_updates_are_listed(imported: Cli):
     for update_id in out["unsourced"]:
         view = json.loads(imported.ok("show", "other", "--json"))
         assert next(u for u in view["updates"] if u["id"] == update_id)["sources"] == []
+
+
+# --- issue 17, item 5: every update accounted for --------------------------------------
+
+TIME_TITLE_PAGE = ("Wildfire: live\nFirefighters battle a blaze.\nThursday, August 14, 2025\n"
+                   "4:05 p.m. Containment reaches 20 percent\nCal Fire said so.\n"
+                   "10:30 a.m. Evacuation order widened\nThe order grew.\n")
+
+
+def test_unplaced_lines_refuse_the_import_naming_them_and_write_nothing(
+    cli: Cli, tmp_path: Path,
+) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text("Standfirst.\nMay 1, 2025\nRead our coverage below.\n10:00\nText.\n")
+    result = cli("import", "fire", str(page))
+    assert result.exit_code == 1
+    assert "line 3" in result.stderr and "--allow-unplaced" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert cli("show", "fire").exit_code != 0  # no story was created
+    allowed = cli("import", "fire", str(page), "--allow-unplaced")
+    assert allowed.exit_code == 0, allowed.stderr
+    assert "line 3 belongs to no update" in allowed.stderr
+
+
+def test_a_page_whose_times_carry_titles_imports_every_update(cli: Cli, tmp_path: Path) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text(TIME_TITLE_PAGE)
+    cli.ok("import", "fire", str(page), "--tz", "America/Los_Angeles")
+    view = json.loads(cli.ok("show", "fire", "--json"))
+    assert [u["stamp"] for u in view["updates"]] == ["2025-08-14T16:05", "2025-08-14T10:30"]
+
+
+def test_a_page_with_no_updates_writes_nothing_and_creates_no_story(
+    cli: Cli, tmp_path: Path,
+) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text("Just a headline\nAnd a paragraph of text without any stamp.\n")
+    result = cli("import", "empty", str(page))
+    assert result.exit_code == 1 and "no updates" in result.stderr
+    assert "empty" not in cli("stories").stdout
+
+
+def test_dry_run_json_shows_exactly_the_payloads_that_would_be_written(imported: Cli) -> None:
+    out = json.loads(imported.ok("import", "fresh", str(SEED), "--year", "2025", "--tz",
+                                 "Europe/Kyiv", "--dry-run", "--json"))
+    assert imported("show", "fresh").exit_code != 0
+    written = out["written"]
+    assert [w["event"] for w in written] == ["Opened"] + ["UpdateAdded"] * 7
+    assert written[0]["payload"]["standfirst"].startswith("This piece compiles")
+    imported.ok("import", "fresh", str(SEED), "--year", "2025", "--tz", "Europe/Kyiv")
+    view = json.loads(imported.ok("show", "fresh", "--json"))
+    added = [w["payload"] for w in written if w["event"] == "UpdateAdded"]
+    assert sorted(a["update_id"] for a in added) == sorted(u["id"] for u in view["updates"])
+    by_id = {u["id"]: u for u in view["updates"]}
+    for payload in added:
+        assert payload["stamp"].replace(" ", "T")[:16] == by_id[payload["update_id"]]["stamp"]
+        assert payload["content"]["body"] == by_id[payload["update_id"]]["body"]

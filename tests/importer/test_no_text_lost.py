@@ -23,9 +23,10 @@ MARKERS = {"Key event", "November 5", "Wednesday 5 November 2025"}  # headings a
 
 def accounted(line: str, page: ParsedPage) -> bool:
     """Whether the text of ``line`` is somewhere in what the importer returned."""
-    places = [page.standfirst, page.headline or "", *(t for _, t in page.unplaced)]
+    places = [page.standfirst, page.headline or "", *(t for _, t in page.unplaced),
+              *(t for _, t in page.ignored)]
     for update in page.updates:
-        places.append(update.body)
+        places.extend([update.body, update.title or "", update.byline or ""])
         places.extend(v for media in update.media for v in media.values())
     text = line.split(": ", 1)[1] if line[:2].isdigit() and ": " in line else line
     text = text.removeprefix("Photo: ")  # the credit's label is furniture

@@ -164,10 +164,11 @@ def test_key_event_marker_is_recorded_and_left_out_of_the_body() -> None:
     assert page.updates[0].body == "Text here."
 
 
-def test_page_furniture_lines_are_unplaced() -> None:
+def test_page_furniture_lines_are_ignored_and_listed_apart_from_unplaced_text() -> None:
     page = parse("Standfirst.\nUpdated November 5, 2:00 P.M.\nText here.\nAdvertisement\nMore.\n")
     assert page.updates[0].body == "Text here.\nMore."
-    assert page.unplaced == [(4, "Advertisement")]
+    assert page.ignored == [(4, "Advertisement")]
+    assert page.unplaced == []
 
 
 def test_page_without_stamps_has_no_updates_and_says_so() -> None:

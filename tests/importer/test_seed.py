@@ -90,7 +90,10 @@ def test_seed_sources_name_who_each_update_cites(page: ParsedPage) -> None:
     sources = [u.sources for u in page.updates]
     assert sources[0] == [{"name": "Social media video", "kind": "social-media"}]
     assert sources[1] == [{"name": "Julian Röpcke", "kind": "analyst", "via": "Bild"}]
-    assert sources[2] == [{"name": "Ukrainian officer", "kind": "anonymous", "via": "Le Monde"}]
+    assert sources[2] == [
+        {"name": "Ukrainian officer", "kind": "anonymous", "via": "Le Monde"},
+        {"name": "Marine officer", "kind": "anonymous", "via": "Le Monde"},
+    ]
     assert sources[4] == [
         {"name": "Ukraine's General Staff", "kind": "official"},
         {"name": "Andrii Koval", "kind": "official"},
@@ -108,12 +111,21 @@ def test_seed_sources_name_who_each_update_cites(page: ParsedPage) -> None:
 
 
 def test_seed_november_five_cites_anonymous_sources_via_bild(page: ParsedPage) -> None:
-    update = page.updates[3]
-    assert {"name": "Sources in the army and intelligence", "kind": "anonymous",
-            "via": "Bild"} in update.sources
-    names = [s["name"] for s in update.sources]
-    assert names[0] == "Ukraine's General Staff"
-    assert {"Bild", "Ukrainian diplomat", "Interviewed soldiers"} <= set(names)
+    assert page.updates[3].sources == [
+        {"name": "Ukraine's General Staff", "kind": "official"},
+        {"name": "Sources in the army and intelligence", "kind": "anonymous", "via": "Bild"},
+        {"name": "Interviewed soldiers", "kind": "anonymous", "via": "Bild"},
+        {"name": "Bild", "kind": "outlet"},
+        {"name": "Ukrainian diplomat", "kind": "anonymous", "via": "Bild"},
+        {"name": "Officers on the ground", "kind": "anonymous", "via": "Bild"},
+    ]
+
+
+def test_seed_november_six_cites_the_second_officer_too(page: ParsedPage) -> None:
+    """The marine officer who echoed the first ("His assessment was echoed by a marine
+    officer ...") is a second source, not the first officer again."""
+    assert [s["name"] for s in page.updates[2].sources] == ["Ukrainian officer",
+                                                             "Marine officer"]
 
 
 def test_seed_zelensky_is_only_mentioned_on_november_five(page: ParsedPage) -> None:

@@ -218,3 +218,88 @@ def test_name_before_a_description_between_commas_is_the_speaker() -> None:
 
 def test_known_name_inside_a_hyphenated_word_is_still_found() -> None:
     assert names("The a-Bild said so.") == ["Bild"]
+
+
+# --- issue 17, item 4: institutions, offices, roles, agencies, "via" chains ---------------
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Residents should boil water, the county health office said.",
+     [{"name": "County health office", "kind": "official"}]),
+    ("Police told reporters that the bridge would stay closed.",
+     [{"name": "Police", "kind": "other"}]),
+    ("The council clerk said a shelter had opened.",
+     [{"name": "Council clerk", "kind": "official"}]),
+    ("The utility reported that 9,000 homes were dark.",
+     [{"name": "Utility", "kind": "other"}]),
+    ("Judge Lewis Kaplan jailed him for 25 years, court records show.",
+     [{"name": "Court records", "kind": "other"}]),
+])
+def test_institutions_and_offices_named_by_what_they_are_are_sources(
+    text: str, expected: list[dict[str, str]],
+) -> None:
+    assert cited(text) == expected
+
+
+def test_officials_said_according_to_an_agency_speak_via_the_agency() -> None:
+    assert cited("Two people were rescued, officials said, according to AFP.") == [
+        {"name": "Officials", "kind": "anonymous", "via": "AFP"}
+    ]
+
+
+@pytest.mark.parametrize(("text", "name", "via"), [
+    ("Witnesses interviewed by N1 said a noise caused a stampede.", "Witnesses", "N1"),
+    ("Economists polled by Reuters expect a cut.", "Economists", "Reuters"),
+    ("Students who organised the protest told Reuters they wanted answers.", "Students",
+     "Reuters"),
+])
+def test_people_interviewed_polled_or_quoted_by_an_outlet_speak_via_it(
+    text: str, name: str, via: str,
+) -> None:
+    assert [(s["name"], s.get("via")) for s in cited(text)] == [(name, via)]
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Treasury Secretary Scott Bessent said the economy was fine.", "Scott Bessent"),
+    ("Chief Superintendent Hazel Crawford said roads were closed.", "Hazel Crawford"),
+    ("Judge Arun Subramanian told the jury to continue.", "Arun Subramanian"),
+    ("His lawyer, Marc Mukasey, told the court he was sorry.", "Marc Mukasey"),
+    ("The appeal failed, the Judiciary of England and Wales said.",
+     "Judiciary of England and Wales"),
+])
+def test_roles_and_titles_are_not_part_of_the_name(text: str, name: str) -> None:
+    assert names(text) == [name]
+
+
+def test_a_surname_alone_is_the_person_the_update_named_in_full() -> None:
+    assert cited("Jannik Sinner won in four sets. “A dream,” Sinner told the BBC.") == [
+        {"name": "Jannik Sinner", "kind": "person", "via": "BBC"}
+    ]
+
+
+def test_unnamed_sources_after_an_outlets_reporting_speak_through_it() -> None:
+    text = ("Sources quoted by Bild report fears. According to interviewed soldiers, the "
+            "front is critical.\nThe General Staff denied it.")
+    assert cited(text) == [
+        {"name": "Sources", "kind": "anonymous", "via": "Bild"},
+        {"name": "Interviewed soldiers", "kind": "anonymous", "via": "Bild"},
+        {"name": "Ukraine's General Staff", "kind": "official"},
+    ]
+
+
+def test_a_noun_that_looks_like_a_speech_verb_names_nobody() -> None:
+    assert names("Jurors sent a note saying they had a verdict, a court spokesperson said.") \
+        == ["Court spokesperson"]
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Friedrich Merz sagte, er wolle regieren.", "Friedrich Merz"),
+    ("Laut ARD liegt die Union vorn.", "ARD"),
+    ("Jordan Bardella a déclaré que c'est fini.", "Jordan Bardella"),
+    ("Selon l’AFP, elle a quitté la salle.", "AFP"),
+    ("El número asciende a 51, según Efe.", "EFE"),
+    ("Кількість загиблих зросла, повідомив Тимур Ткаченко.", "Тимур Ткаченко"),
+    ("Владимир Мединский заявил, что всё хорошо.", "Владимир Мединский"),
+])
+def test_attributions_in_other_languages(text: str, name: str) -> None:
+    assert names(text) == [name]

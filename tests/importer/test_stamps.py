@@ -169,7 +169,8 @@ def test_stamp_without_year_is_refused_naming_the_line() -> None:
 def test_ambiguous_numeric_date_is_refused_naming_the_line() -> None:
     message = refusal("03/04 10:00")
     assert message.startswith("line 2:")
-    assert "day_first" in message
+    assert "--day-first" in message and "--month-first" in message
+    assert "day_first" not in message  # a CLI message names CLI options
 
 
 def test_day_first_settles_an_ambiguous_date() -> None:

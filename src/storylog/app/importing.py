@@ -43,6 +43,7 @@ class ImportPlan:
     alignment: Alignment | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
     replayed: tuple[int, int] | None = None  # a re-run: the events its command id wrote
+    written: list[dict[str, Any]] = field(default_factory=list)  # the payloads, exactly
 
     def summary(self) -> dict[str, Any]:
         count = {k: sum(1 for e in self.events if e["event"] == k)
@@ -63,7 +64,24 @@ class ImportPlan:
             "warnings": list(self.page.warnings),
             "replayed": list(self.replayed) if self.replayed else None,
             "events": self.events,
+            "written": self.written,
         }
+
+
+def check_accounted(page: ParsedPage, *, allow_unplaced: bool) -> None:
+    """Refuse a page that would import as nothing, or leave lines behind unless allowed."""
+    if not page.updates:
+        raise RefusedInput(
+            "the page has no updates (no line reads as a stamp, and no post has a time); "
+            "nothing was written; check that it is the live page, or see `storylog import "
+            "--help` for the stamps it reads")
+    if page.unplaced and not allow_unplaced:
+        shown = "; ".join(f"line {n}: {text[:40]!r}" for n, text in page.unplaced[:5])
+        more = f" and {len(page.unplaced) - 5} more" if len(page.unplaced) > 5 else ""
+        raise RefusedInput(
+            f"{len(page.unplaced)} line(s) belong to no update ({shown}{more}); nothing was "
+            "written; put them under a stamp or delete them, or pass --allow-unplaced to "
+            "import without them")
 
 
 def plan_and_apply(
@@ -88,6 +106,7 @@ def plan_and_apply(
         # After a race, planned again on the story as the other writer left it.
         current = app.story(slug) if app.exists(slug) else None
         plan, story = _plan(current, slug, page, progress=progress, **options)
+        plan.written = _written(story)
         return (None if dry_run else story), plan
 
     return saved(app, attempt, too_fast=f"{slug} is changing too fast to import into; try again")
@@ -105,6 +124,14 @@ def _replayed(app: StoryApp, slug: str, page: ParsedPage, earlier: list[Story.Ev
             "this page or these options give other events than that import wrote")
     plan.replayed = (first, last)
     return plan
+
+
+def _written(story: Story | None) -> list[dict[str, Any]]:
+    """The events a save would store, as their payloads (what --dry-run --json shows)."""
+    if story is None:
+        return []
+    return [{"event": type(e).__name__, "payload": e.payload.model_dump(mode="json")}
+            for e in story.pending_events if isinstance(e, Story.Event)]
 
 
 def _comparable(events: Any) -> list[tuple[str, Any]]:
@@ -188,12 +215,26 @@ def _edit(story: Story, plan: ImportPlan, pair: Any, kind: str, note: str | None
     )
     if not story._edit_changes_something(story.updates[uid], payload):
         return  # the difference does not survive normalisation: nothing to record
-    story.edit_update(payload, **who)
+    try:
+        story.edit_update(payload, **who)
+    except RefusedInput as error:
+        raise _for_import(error) from None
     changed = [f for f in ("stamp", "body", "sources", "media")
                if getattr(pair, f"{f}_changed")]
     plan.events.append({"event": "UpdateEdited", "update": uid, "kind": kind,
                         "changed": changed, "uncertain": pair.uncertain,
                         "similarity": round(pair.similarity, 3)})
+
+
+def _for_import(error: RefusedInput) -> RefusedInput:
+    """The story's refusal in import's own options: import takes no --override."""
+    message = str(error)
+    if "--override" not in message:
+        return error
+    message = message.split(" Re-file it", 1)[0].split(", or pass --override", 1)[0]
+    return RefusedInput(f"{message.rstrip('.')}. Import it again with --kind correction (or "
+                        "clarification) and a public --note, or make that edit with "
+                        "`storylog edit`, which takes --override REASON")
 
 
 def _as_parsed(story: Story, uid: str) -> ParsedUpdate | None:

@@ -23,20 +23,28 @@ from storylog.errors import RefusedInput
 @click.option("--gazetteer", type=click.Path(exists=True, dir_okay=False),
               help="A file of extra source names: 'Name | kind | alias; alias | https://link'.")
 @click.option("--day-first/--month-first", default=None,
-              help="How to read numeric dates like 03/04 (otherwise they are refused).")
+              help="How to read numeric dates like 03/04 when no date on the page settles it.")
+@click.option("--date", "today", type=click.DateTime(["%Y-%m-%d"]),
+              help="The date the page was saved on, for headings like 'Today' and 'Yesterday'.")
 @click.option("--kind", type=CHANGE_KIND, default="update", show_default=True,
               help="Kind of change for updates that changed on the page.")
 @click.option("--note", help="Public note for those changes (needed for correction etc.).")
-@click.option("--dry-run", is_flag=True, help="Print the events that would be written; write none.")
+@click.option("--allow-unplaced", is_flag=True,
+              help="Import even if some lines belong to no update (they are listed, and lost).")
+@click.option("--dry-run", is_flag=True,
+              help="Print the events that would be written (--json: their exact payloads); "
+                   "write none.")
 @json_option
 @editor_option
 @click.pass_obj
 def import_page(
     session: Session, slug: str, file: Any, year: int | None, tz: str | None,
-    headline: str | None, gazetteer: str | None, day_first: bool | None, kind: str,
-    note: str | None, dry_run: bool, as_json: bool, editor: str, command_id: str,
+    headline: str | None, gazetteer: str | None, day_first: bool | None, today: Any,
+    kind: str, note: str | None, allow_unplaced: bool, dry_run: bool, as_json: bool, editor: str,
+    command_id: str,
 ) -> None:
-    """Import a live page's text (FILE, or - for stdin) as a story, or a later copy as edits.
+    """Import a live page (FILE, or - for stdin; text or saved HTML) as a story, or a later
+    copy as edits.
 
     New updates are added, changed ones edited, vanished ones retracted with a note;
     importing the same text twice changes nothing.
@@ -48,15 +56,17 @@ def import_page(
     """
     run_import(session, slug, file, year=year, tz=tz, headline=headline, gazetteer=gazetteer,
                day_first=day_first, kind=kind, note=note, dry_run=dry_run, as_json=as_json,
-               editor=editor, command_id=command_id)
+               editor=editor, command_id=command_id, today=today.date() if today else None,
+               allow_unplaced=allow_unplaced)
 
 
 def run_import(
     session: Session, slug: str, file: Any, *, year: int | None, tz: str | None,
     headline: str | None, gazetteer: str | None, day_first: bool | None, kind: str,
     note: str | None, dry_run: bool, as_json: bool, editor: str, command_id: str = "",
+    today: Any = None, allow_unplaced: bool = False,
 ) -> None:
-    from storylog.app.importing import plan_and_apply
+    from storylog.app.importing import check_accounted, plan_and_apply
     from storylog.importer import Gazetteer, parse_page
     from storylog.render.importing import import_report
 
@@ -69,7 +79,9 @@ def run_import(
     app = session.app(create=True) if dry_run else session.writer(create=True)
     zone = tz or (app.story(slug).tz if app.exists(slug) else "UTC")
     names = Gazetteer.from_file(Path(gazetteer)) if gazetteer else Gazetteer.default()
-    page = parse_page(text, year=year, tz=zone, gazetteer=names, day_first=day_first)
+    page = parse_page(text, year=year, tz=zone, gazetteer=names, day_first=day_first,
+                      today=today)
+    check_accounted(page, allow_unplaced=allow_unplaced)
     if len(page.updates) > 200:  # a progress bar only where there is time to watch it
         with click.progressbar(length=len(page.updates), label="importing",
                                file=sys.stderr, show_pos=True) as bar:

@@ -43,8 +43,23 @@ ANONYMOUS_HEADS = words(
     "serviceman servicemen servicewoman fighter fighters insider insiders volunteer "
     "volunteers medic medics aide aides lawmaker lawmakers expert experts analyst analysts "
     "spokesperson spokesman spokeswoman marine marines paratrooper paratroopers operator "
-    "operators people person"
+    "operators people person prosecutors investigators monitors observers organisers "
+    "organizers students economists analysts traders protesters rescuers firefighters doctors "
+    "jurors"
 )
+# Institutions and records named by what they are ("the county health office said",
+# "police told reporters", "court records show"): cited under that description.
+INSTITUTION_HEADS = {
+    SourceKind.OFFICIAL: words(
+        "office board department ministry police council clerk court commission committee "
+        "bureau authority government administration junta prosecutor prosecutors regulator "
+        "sheriff agency service"
+    ),
+    SourceKind.OTHER: words(
+        "utility district media records data exchange company operator union hospital"
+    ),
+}
+_INSTITUTIONS = frozenset().union(*INSTITUTION_HEADS.values())
 PRONOUNS = words("he she they it we i you him her them us me")
 GENERIC = words(
     "outlet outlets newspaper paper agency publication report reports media channel website "
@@ -55,6 +70,7 @@ DETERMINERS = words(
     "a an the one two three four five several some many another other its his her their our "
     "both few multiple numerous"
 )
+RELATIVES = words("who that which")
 CLAUSE_WORDS = words(
     "that which who whom whose while whereas but because although though when if as after "
     "before since so where saying adding claiming noting according"
@@ -63,11 +79,21 @@ SPEECH_VERBS = words(
     "said says say reported reports report wrote writes write noted notes note stated states "
     "told tells claimed claims announced announces confirmed confirms denied denies added "
     "adds posted tweeted warned warns estimated estimates explained stressed insisted "
-    "acknowledged admitted admits admit observed observes quoted cited"
+    "acknowledged admitted admits admit observed observes quoted cited show shows showed "
+    "projected"
 )
+# Speech verbs and "according to" in the other languages the importer reads (folded).
+FOREIGN_VERBS = words(
+    "sagte sagt erklarte erklart teilte berichtete berichtet meldete meldet "
+    "declare annonce affirme indique precise explique "
+    "dijo afirmo informo declaro anuncio explico aseguro "
+    "повідомив повідомила повідомили повідомляє заявив заявила заявили сказав сказала "
+    "сообщил сообщила сообщили сообщает заявил заявила заявили сказал сказала"
+)
+FOREIGN_ACCORDING = ("laut", "selon", "segun", "за словами", "по словам", "согласно")
 ADVERBS = words(
     "again also earlier later previously now then separately further recently yesterday "
-    "today reportedly has have had was were is are"
+    "today reportedly has have had was were is are a hat ha"
 )
 VIA_STOP = words(
     "on in at during last this yesterday today earlier about over after before while when "
@@ -81,7 +107,7 @@ CONNECTORS = words("of de von van der al bin la le du da del for the")
 RUN_STOP = words(
     "on in at as by for from with to of and but meanwhile however nevertheless according a "
     "an it he she they we i this that these those his her their its our after before while "
-    "when if notably also then earlier later separately the x"
+    "when if notably also then earlier later separately the x laut selon según segun"
 )
 CALENDAR = words(
     "january february march april may june july august september october november december "
@@ -113,7 +139,9 @@ _ORG_WORDS = words(
 _PUBLISHERS = (SourceKind.OUTLET, SourceKind.AGENCY)
 TITLES = _ROLE_KINDS[SourceKind.OFFICIAL] | JOURNALIST_ROLES | words(
     "mr mrs ms dr prime foreign defence defense interior vice lieutenant colonel major captain "
-    "sergeant senator sen rep representative"
+    "sergeant senator sen rep representative sheriff superintendent inspector justice judge "
+    "solicitor attorney secretary treasury commerce sir dame lord lady coach manager "
+    "chancellor pollster meteorologist"
 )
 
 _TOKEN = re.compile(r"\w(?:[\w’'\-.&]*\w)?")
@@ -127,7 +155,12 @@ _CUE_KINDS: dict[str, str] = {
             "stated said")
     },
 }
-_CUE_KINDS.update({verb: "verb" for verb in SPEECH_VERBS if verb not in _CUE_KINDS})
+_CUE_KINDS.update({
+    f"{verb} by": "quoted" for verb in ("interviewed", "polled", "surveyed", "questioned")})
+_CUE_KINDS.update({verb: "verb" for verb in SPEECH_VERBS | FOREIGN_VERBS
+                   if verb not in _CUE_KINDS})
+_CUE_KINDS.update(dict.fromkeys(FOREIGN_ACCORDING, "according"))
+_CUE_KINDS.update({key(cue): kind for cue, kind in list(_CUE_KINDS.items())})
 _CUES = phrase_pattern(_CUE_KINDS)
 _ROLE_BEFORE = re.compile(
     r"(?:['’]s)?\s+(?:[a-z][\w-]*\s+){0,2}(?P<role>"
@@ -204,8 +237,10 @@ class _Finder:
     cited: list[Cited] = field(default_factory=list)
     mentioned: list[tuple[int, str]] = field(default_factory=list)
     last_speaker: Cited | None = None
+    paragraphs: list[str] = field(default_factory=list)
 
     def read_paragraph(self, paragraph: str, offset: int) -> None:
+        self.paragraphs.append(paragraph)
         masked = mask_quotes(paragraph)
         folded = fold(masked)
         matches = self.gazetteer.find(masked, folded)
@@ -234,6 +269,8 @@ class _Finder:
         self.cited.append(Cited(entry.name if entry else name, kind, offset + found.start()))
 
     def result(self) -> tuple[list[dict[str, str]], list[str]]:
+        _carried(self.cited)
+        _full_names(self.cited, "\n".join(self.paragraphs))
         sources = _deduplicated(self.cited)
         names = {key(s.name) for s in sources}
         mentions: dict[str, None] = {}
@@ -241,6 +278,39 @@ class _Finder:
             if key(name) not in names:
                 mentions[name] = None
         return [s.as_dict() for s in sources], list(mentions)
+
+
+def _carried(cited: list[Cited]) -> None:
+    """Unnamed sources after an outlet's reporting speak through that outlet: in "sources
+    quoted by Bild report fears ... According to interviewed soldiers ...", the soldiers are
+    Bild's too."""
+    carrier: str | None = None
+    for source in sorted(cited, key=lambda s: s.start):
+        if source.kind is SourceKind.ANONYMOUS and source.via is None and carrier:
+            source.via = carrier
+        if source.kind in _PUBLISHERS:
+            carrier = source.name
+        elif source.via:
+            carrier = source.via
+
+
+_FULL_NAME = r"(?<![\w’'])((?:[A-ZÀ-ÞА-ЯІЇЄҐ][\w’'-]+\s+){{1,2}}){name}(?![\w’'])"
+
+
+def _full_names(cited: list[Cited], body: str) -> None:
+    """A person cited by surname alone ("Sinner told the BBC") under the full name the
+    update gives them elsewhere ("Jannik Sinner won ...")."""
+    for source in cited:
+        if " " in source.name or source.kind not in (SourceKind.PERSON, SourceKind.OTHER):
+            continue
+        for found in re.finditer(_FULL_NAME.format(name=re.escape(source.name)), body):
+            given = found.group(1).split()
+            while given and given[0].lower() in TITLES | RUN_STOP:
+                given.pop(0)
+            if given:
+                source.name = " ".join([*given, source.name])
+                source.kind = SourceKind.PERSON
+                break
 
 
 def _deduplicated(cited: list[Cited]) -> list[Cited]:
@@ -285,7 +355,15 @@ class _Sentence:
 
     def _according(self, cue: re.Match[str]) -> None:
         span = self._after(cue.end(), stop_at_prepositions=False)
-        if self._speakers(self._objects(span)):
+        objects = self._objects(span)
+        earlier = [c for e, c in self.speakers if e.end <= cue.start() and c.via is None]
+        if earlier and objects and not objects[0].pronoun \
+                and self.text[self.start:cue.start()].rstrip().endswith(","):
+            # "officials said, according to AFP": the officials, as AFP carried them
+            earlier[-1].via = objects[0].name
+            self.taken.append((objects[0].start, objects[0].end))
+            self.reported.append((self.start, self.end))
+        elif self._speakers(objects):
             self.reported.append((self.start, self.end))
 
     def _quoted(self, cue: re.Match[str]) -> None:
@@ -315,7 +393,7 @@ class _Sentence:
 
     def _told(self, cue: re.Match[str]) -> None:
         via = self._via(self._after(cue.end()))
-        subject = self._subject(self._before(cue.start()))
+        subject = self._subject(self._before(cue.start())) or self._named_apposition(cue.start())
         if subject is not None and not subject.pronoun:
             self._speaker(subject, via)
             return
@@ -327,10 +405,15 @@ class _Sentence:
             self._speaker(via)
 
     def _verb(self, cue: re.Match[str]) -> None:
+        index = self._token_index(cue.start())
+        if index > 0 and cue.group() in SPEECH_VERBS \
+                and _low(self.tokens[index - 1]) in DETERMINERS - {"one"}:
+            return  # "sent a note", "the report": a noun, not a verb
         span = self._before(cue.start())
         if span and self._is_taken(self.tokens[span[1] - 1].end()):
             return
-        subject = self._subject(span) or self._appositive(cue.start())
+        subject = self._subject(span) or self._appositive(cue.start()) \
+            or self._named_apposition(cue.start())
         if subject is None and self._follows_quote(cue.start()):
             subject = next(iter(self._objects(self._after(cue.end()))), None)
         if subject is not None and not subject.pronoun:
@@ -346,6 +429,17 @@ class _Sentence:
         if entity is not None and entity.kind in (SourceKind.PERSON, SourceKind.OTHER):
             described = _guess_kind(entity.name, re.findall(r"[a-z]+", found.group().lower()))
             entity.kind = described if described is not SourceKind.PERSON else entity.kind
+        return entity
+
+    def _named_apposition(self, position: int) -> _Entity | None:
+        """The name between commas before the verb: "His lawyer, Marc Mukasey, told"."""
+        before = self.text[self.start:position].rstrip()
+        if not before.endswith(","):
+            return None
+        end = self.start + len(before) - 1
+        entity = self._name_ending_at(end, self.start)
+        if entity is None or not self.text[self.start:entity.start].rstrip().endswith(","):
+            return None
         return entity
 
     def _plain(self, match: GazetteerMatch) -> None:
@@ -467,7 +561,11 @@ class _Sentence:
         first, last = span
         named = self._name_ending_at(self.tokens[last - 1].end(), self.tokens[first].start())
         if named is None:
-            return self._pronoun(first, last) or self._anonymous(first, last)
+            found = self._pronoun(first, last) or self._anonymous(first, last)
+            if found is None and first > 0 and _low(self.tokens[first - 1]) in RELATIVES:
+                # "Students who organised the protest told Reuters"
+                return self._subject(self._before(self.tokens[first - 1].start()))
+            return found
         head = _AFFILIATED.search(self.text, self.tokens[first].start(), named.start)
         if head is not None:
             return self._name_ending_at(head.start(), self.tokens[first].start()) or named
@@ -500,9 +598,15 @@ class _Sentence:
                 entity = self._run_entity(run_first, run_last)
                 if not any(e.start < entity.end and entity.start < e.end for e in found):
                     found.append(entity)
+        described = self._anonymous(first, last)
+        if found and described is not None and all(
+            e.kind is SourceKind.ANONYMOUS and described.start <= e.start and e.end <= described.end
+            and (e.start, e.end) != (described.start, described.end) for e in found
+        ):
+            return [described]  # "a marine officer", not the gazetteer's "officer"
         if found:
             return sorted(found, key=lambda e: e.start)
-        single = self._pronoun(first, last) or self._anonymous(first, last)
+        single = self._pronoun(first, last) or described
         return [single] if single else []
 
     def _via(self, span: tuple[int, int] | None) -> _Entity | None:
@@ -535,8 +639,11 @@ class _Sentence:
         return None
 
     def _anonymous(self, first: int, last: int) -> _Entity | None:
-        """An unnamed source described by the phrase: "sources in the army and intelligence"."""
-        heads = [i for i in range(first, last) if _low(self.tokens[i]) in ANONYMOUS_HEADS]
+        """An unnamed source described by the phrase: "sources in the army and intelligence",
+        or an institution named by what it is: "the county health office"."""
+        heads = [i for i in range(first, last)
+                 if _low(self.tokens[i]) in ANONYMOUS_HEADS | _INSTITUTIONS
+                 and not (i > first and _low(self.tokens[i - 1]) == "social")]
         if not heads or (last - first == 1 and _low(self.tokens[first]) in GENERIC):
             return None
         head = heads[0]
@@ -547,9 +654,12 @@ class _Sentence:
         while stop < last and stop - begin < 8 and not self._ends_description(stop):
             stop += 1
         name = self.text[self.tokens[begin].start():self.tokens[stop - 1].end()]
+        noun = head  # of a compound ("sheriff's department spokesperson"): its last noun
+        while noun + 1 < stop and _low(self.tokens[noun + 1]) in ANONYMOUS_HEADS | _INSTITUTIONS:
+            noun += 1
         return _Entity(
             self.tokens[begin].start(), self.tokens[stop - 1].end(), name[0].upper() + name[1:],
-            SourceKind.ANONYMOUS, head=_low(self.tokens[head]),
+            _head_kind(_low(self.tokens[noun])), head=_low(self.tokens[head]),
         )
 
     def _ends_description(self, index: int) -> bool:
@@ -613,6 +723,10 @@ def _capital_runs(
         while probe < stop and not has_gap(probe - 1, probe):
             if _cap(tokens[probe]):
                 last = probe
+            elif _low(tokens[probe]) == "and" and any(
+                _low(t) == "of" for t in tokens[first:probe]
+            ) and probe + 1 < stop and _cap(tokens[probe + 1]):
+                pass  # "Judiciary of England and Wales"
             elif _low(tokens[probe]) not in CONNECTORS:
                 break
             probe += 1
@@ -626,6 +740,13 @@ def _capital_runs(
             runs.append((first, last + 1))
         index = last + 1
     return runs
+
+
+def _head_kind(head: str) -> SourceKind:
+    for kind, heads in INSTITUTION_HEADS.items():
+        if head in heads:
+            return kind
+    return SourceKind.ANONYMOUS
 
 
 def _is_name(lowered: list[str]) -> bool:

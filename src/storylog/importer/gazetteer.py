@@ -137,8 +137,29 @@ def _default() -> Gazetteer:
     return Gazetteer(_default_entries())
 
 
+# News agencies and broadcasters that live pages everywhere cite, known to the importer
+# beside storylog's own defaults (which are about the seed story).
+WIRES: dict[str, tuple[SourceKind, tuple[str, ...]]] = {
+    "AFP": (SourceKind.AGENCY, ("Agence France-Presse", "Agence France Presse")),
+    "Associated Press": (SourceKind.AGENCY, ("AP", "The Associated Press")),
+    "EFE": (SourceKind.AGENCY, ("Agencia EFE",)),
+    "dpa": (SourceKind.AGENCY, ("Deutsche Presse-Agentur",)),
+    "ANSA": (SourceKind.AGENCY, ()),
+    "Xinhua": (SourceKind.AGENCY, ()),
+    "Kyodo": (SourceKind.AGENCY, ("Kyodo News",)),
+    "Yonhap": (SourceKind.AGENCY, ()),
+    "Interfax": (SourceKind.AGENCY, ()),
+    "Ukrinform": (SourceKind.AGENCY, ()),
+    "Bloomberg": (SourceKind.OUTLET, ("Bloomberg News",)),
+    "BBC": (SourceKind.OUTLET, ("BBC News",)),
+    "CNN": (SourceKind.OUTLET, ()),
+    "Sky News": (SourceKind.OUTLET, ()),
+    "NBC News": (SourceKind.OUTLET, ()),
+}
+
+
 def _default_entries() -> Iterator[GazetteerEntry]:
-    for name, (kind, aliases) in DEFAULT_GAZETTEER.items():
+    for name, (kind, aliases) in {**WIRES, **DEFAULT_GAZETTEER}.items():
         yield GazetteerEntry(name, kind, tuple(aliases))
 
 

@@ -147,6 +147,11 @@ def _trailing_credit(out: Extracted) -> None:
         out.media.append(_picture(caption, credit))
 
 
+def is_credit_line(text: str) -> bool:
+    """Whether a line is a picture credit ("Photo: AFP", "© Reuters")."""
+    return len(text) <= 140 and bool(_CREDIT_LINE.match(text))
+
+
 def _picture(caption: str, credit: str) -> dict[str, str]:
     return {"type": "picture", "caption": caption.strip(), "credit": credit.strip()}
 

@@ -23,16 +23,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from storylog.domain.values import Status
+from storylog.domain.values import MAX_MEDIA, Status
 from storylog.importer.attribution import find_sources
 from storylog.importer.errors import ImportRefused
 from storylog.importer.gazetteer import Gazetteer
-from storylog.importer.media import Paragraph, extract_media
+from storylog.importer.html import looks_like_html, read_html
+from storylog.importer.media import Paragraph, extract_media, is_credit_line
 from storylog.importer.stamps import (
     PREFIX,
     StampError,
@@ -41,14 +42,20 @@ from storylog.importer.stamps import (
     match_stamp,
     moment,
 )
+from storylog.importer.structured import Post
 from storylog.importer.text import is_continuation
 from storylog.importer.zones import UnknownZone, story_zone
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _FURNITURE = re.compile(
     r"^(?:advertisement|skip advertisement|share|share this|copy link|read more|show more|"
     r"show key events only|please turn on javascript.*)$",
     re.I,
+)
+_BYLINE = re.compile(
+    r"^(?:[Bb]y|[Vv]on|[Pp]ar|[Pp]or)\s+(?P<names>[A-ZÀ-Þ][\w.’'-]*(?:[\s,]+(?:and\s+|und\s+|et\s+|y\s+)?"
+    r"[A-ZÀ-Þ][\w.’'-]*){0,7})$"
 )
 _KEY_EVENT = re.compile(r"^(?:key event|key events|pinned|pinned post)$", re.I)
 _UNVERIFIED = re.compile(
@@ -81,6 +88,8 @@ class ParsedUpdate:
     key_event: bool = False
     status: Status | None = None
     mentions: list[str] = field(default_factory=list)
+    title: str | None = None
+    byline: str | None = None
 
     def content(self) -> dict[str, Any]:
         """The update's body, sources and media, as storylog's UpdateContent takes them."""
@@ -90,13 +99,15 @@ class ParsedUpdate:
 @dataclass(frozen=True)
 class ParsedPage:
     """A page: its standfirst, its updates newest first, the lines that belong nowhere
-    (line number, text), and warnings ("line N: ...") about what the importer assumed."""
+    (line number, text), and warnings ("line N: ...") about what the importer assumed;
+    ``ignored`` are the lines of page furniture ("Advertisement", "Share") left out."""
 
     standfirst: str
     updates: list[ParsedUpdate]
     unplaced: list[tuple[int, str]]
     warnings: list[str]
     headline: str | None = None
+    ignored: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -106,6 +117,7 @@ class _Draft:
     stamp: datetime
     stamp_line: int
     lines: list[tuple[int, str | None]] = field(default_factory=list)
+    title: str | None = None
 
 
 @dataclass
@@ -117,17 +129,20 @@ class _Reader:
     drafts: list[_Draft] = field(default_factory=list)
     prelude: list[tuple[int, str | None]] = field(default_factory=list)
     unplaced: list[tuple[int, str]] = field(default_factory=list)
+    ignored: list[tuple[int, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     heading: date | None = None
     current: _Draft | None = None
     seen_stamp: bool = False
+    today: date | None = None
+    heading_year: int | None = None
 
     def read_line(self, number: int, line: str) -> None:
         if not line:
             self._keep(number, None)
             return
         if _FURNITURE.match(line):
-            self.unplaced.append((number, line))
+            self.ignored.append((number, line))
             return
         try:
             found = match_stamp(line) if _may_be_stamp(line) else None
@@ -149,8 +164,17 @@ class _Reader:
             self.unplaced.append((number, line))
 
     def _heading(self, number: int, found: StampMatch) -> None:
-        assert found.date is not None
-        self.heading = self._calendar(number, found)
+        if found.days_ago is not None:
+            if self.today is None:
+                raise ImportRefused(
+                    f"line {number}: the heading {'Today' if not found.days_ago else 'Yesterday'}"
+                    " is relative; give the date the page was saved on with --date "
+                    "(for example --date 2025-11-05)")
+            self.heading = self.today - timedelta(days=found.days_ago)
+        else:
+            self.heading = self._calendar(number, found)
+            if found.date is not None and found.date.year is not None:
+                self.heading_year = found.date.year
         self.current = None
         self.seen_stamp = True
 
@@ -170,7 +194,7 @@ class _Reader:
             when = moment(day, found.time, self.zone)
         except StampError as error:
             raise ImportRefused(f"line {number}: {error}") from None
-        self.current = _Draft(when, number)
+        self.current = _Draft(when, number, title=found.title)
         self.drafts.append(self.current)
         self.seen_stamp = True
         if found.text:
@@ -179,7 +203,8 @@ class _Reader:
     def _calendar(self, number: int, found: StampMatch) -> date:
         assert found.date is not None
         try:
-            return calendar_date(found.date, year=self.year, day_first=self.day_first)
+            return calendar_date(found.date, year=self.heading_year or self.year,
+                                 day_first=self.day_first)
         except StampError as error:
             raise ImportRefused(f"line {number}: {error}") from None
 
@@ -189,24 +214,101 @@ _STAMP_TEXT = re.compile(r":|\s[–—-]\s")
 
 def _may_be_stamp(line: str) -> bool:
     """A quick test that lets long paragraphs skip the stamp grammar: a stamp line is short,
-    a stamp that starts a paragraph ends with a colon or dash near its start, and a line that
-    starts with "Updated" is checked in full, so that a malformed stamp is refused."""
-    return len(line) <= 80 or bool(_STAMP_TEXT.search(line, 0, 60) or PREFIX.match(line))
+    a stamp that starts a paragraph ends with a colon or dash near its start, a time and a
+    title fit on one line, and a line that starts with "Updated" is checked in full, so that
+    a malformed stamp is refused."""
+    return len(line) <= 80 or bool(_STAMP_TEXT.search(line, 0, 60) or PREFIX.match(line)) or (
+        len(line) <= 170 and line[:1].isdigit())
+
+
+_NUMERIC_DATE = re.compile(r"\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?")
+
+
+def _settled_order(lines: list[tuple[int, str]]) -> bool | None:
+    """Day-first (True) or month-first (False) as the page's own numeric dates settle it: a
+    first number above 12 is a day, a second above 12 is a day; None when nothing settles it
+    (or the page reads both ways, which the stamps that need it then refuse)."""
+    firsts = seconds = False
+    for _, line in lines:
+        if not (line[:1].isdigit() or PREFIX.match(line)) or not _NUMERIC_DATE.search(line, 0, 40):
+            continue
+        try:
+            found = match_stamp(line) if _may_be_stamp(line) else None
+        except StampError:
+            continue
+        numbers = found.date.numbers if found is not None and found.date is not None else None
+        if numbers:
+            firsts |= numbers[0] > 12
+            seconds |= numbers[1] > 12
+    return firsts if firsts != seconds else None
 
 
 def parse_page(
     text: str, *, year: int | None, tz: str, gazetteer: Gazetteer | None = None,
-    day_first: bool | None = None,
+    day_first: bool | None = None, today: date | None = None,
 ) -> ParsedPage:
-    """Read a live page's text; see the module docstring for what it understands."""
+    """Read a live page, text or HTML (told apart by its content); see the module docstring
+    for what it understands in text, and ``storylog.importer.html`` for HTML."""
     if year is not None and not 1900 <= year <= 2200:
         raise ImportRefused(f"the year {year} is out of range (1900 to 2200)")
     try:
         zone = story_zone(tz)
     except UnknownZone as error:
         raise ImportRefused(str(error)) from None
-    reader = _Reader(year, zone, day_first, gazetteer or Gazetteer.default())
-    for number, line in _lines(text):
+    reader = _Reader(year, zone, day_first, gazetteer or Gazetteer.default(), today=today)
+    if looks_like_html(text):
+        return _html_page(text, reader)
+    return _text_page(_lines(text), reader)
+
+
+def _html_page(text: str, reader: _Reader) -> ParsedPage:
+    text = unicodedata.normalize("NFC", text.lstrip("\ufeff"))
+    bad = _SURROGATE.search(text)
+    if bad:
+        raise ImportRefused(
+            f"the page is not valid UTF-8 (character {bad.start()}); convert it to UTF-8")
+    page = read_html(text, reader.zone)
+    reader.warnings.extend(page.warnings)
+    if page.posts is None:
+        lines = [(number, line) for number, line in enumerate(page.lines, 1)]
+        parsed = _text_page(lines, reader)
+        first = parsed.updates[-1].stamp_line if parsed.updates else len(lines) + 1
+        first = min([first, *(u.stamp_line for u in parsed.updates)])
+        unplaced = [(n, line) for n, line in parsed.unplaced if n > first]
+        return ParsedPage(page.standfirst or parsed.standfirst, parsed.updates, unplaced,
+                          parsed.warnings, page.headline or parsed.headline, parsed.ignored)
+    posts = [post for post in page.posts if post.paragraphs or post.title]
+    stamps = [post.stamp for post in posts]
+    updates = [_post_update(post, update_id, reader)
+               for post, update_id in zip(posts, _ids(stamps), strict=True)]
+    _check_order(updates, reader.warnings)
+    if not updates:
+        reader.warnings.append("the page has no stamps, so no updates were found")
+    return ParsedPage(page.standfirst, updates, [], reader.warnings, page.headline)
+
+
+def _post_update(post: Post, update_id: str, reader: _Reader) -> ParsedUpdate:
+    body = "\n".join(post.paragraphs) or post.title or ""
+    sources, mentions = find_sources(body, reader.gazetteer)
+    media = _unique_media([*post.media, *post.links])
+    return ParsedUpdate(
+        update_id=update_id, stamp=post.stamp, stamp_line=post.number, body=body,
+        sources=sources, media=media, unsourced=not sources, last_line=post.number,
+        status=_status(body), mentions=mentions, title=post.title, byline=post.byline,
+    )
+
+
+def _unique_media(media: list[dict[str, str]]) -> list[dict[str, str]]:
+    seen: dict[str, dict[str, str]] = {}
+    for item in media:
+        seen.setdefault(item.get("url") or f"{item.get('caption')}|{item.get('credit')}", item)
+    return list(seen.values())[:MAX_MEDIA]
+
+
+def _text_page(lines: list[tuple[int, str]], reader: _Reader) -> ParsedPage:
+    if reader.day_first is None:
+        reader.day_first = _settled_order(lines)
+    for number, line in lines:
         reader.read_line(number, line)
     headline, standfirst = _prelude(reader)
     stamps = [draft.stamp.strftime("%Y-%m-%d %H:%M") for draft in reader.drafts]
@@ -222,7 +324,7 @@ def parse_page(
         numbers = ", ".join(str(number) for number, _ in unplaced[:10])
         more = f" and {len(unplaced) - 10} more" if len(unplaced) > 10 else ""
         reader.warnings.append(f"lines {numbers}{more} belong to no update; see unplaced")
-    return ParsedPage(standfirst, updates, unplaced, reader.warnings, headline)
+    return ParsedPage(standfirst, updates, unplaced, reader.warnings, headline, reader.ignored)
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
@@ -281,6 +383,13 @@ def _update(draft: _Draft, stamp: str, update_id: str, reader: _Reader) -> Parse
     key_event = bool(paragraphs) and bool(_KEY_EVENT.match(paragraphs[0][1]))
     if key_event and len(paragraphs) > 1:
         paragraphs.pop(0)
+    title = draft.title
+    if title is None and len(paragraphs) > 1 and _title_like(paragraphs[0][1]):
+        title = paragraphs.pop(0)[1]
+    byline = None
+    if len(paragraphs) > 1 and (by := _BYLINE.match(paragraphs[0][1])):
+        byline = by.group("names")
+        paragraphs.pop(0)
     extracted = extract_media(paragraphs, reader.gazetteer)
     reader.warnings.extend(extracted.warnings)
     body = "\n".join(text for _, text in extracted.body)
@@ -294,8 +403,16 @@ def _update(draft: _Draft, stamp: str, update_id: str, reader: _Reader) -> Parse
     return ParsedUpdate(
         update_id=update_id, stamp=stamp, stamp_line=draft.stamp_line, body=body,
         sources=sources, media=extracted.media, unsourced=not sources, last_line=last_line,
-        key_event=key_event, status=_status(body), mentions=mentions,
+        key_event=key_event, status=_status(body), mentions=mentions, title=title,
+        byline=byline,
     )
+
+
+def _title_like(text: str) -> bool:
+    """A post's title on the line after its stamp: short, capitalised, unpunctuated, and not
+    a byline."""
+    return (len(text) <= 120 and text[:1].isupper() and text[-1] not in ".!?…;:,\"”’)"
+            and not _BYLINE.match(text) and len(text.split()) >= 2 and not is_credit_line(text))
 
 
 def _status(body: str) -> Status | None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from storylog.importer.zones import zone_named
@@ -36,6 +36,42 @@ WEEKDAYS = {
     "thursday": 3, "thurs": 3, "thur": 3, "thu": 3, "friday": 4, "fri": 4, "saturday": 5,
     "sat": 5, "sunday": 6, "sun": 6,
 }
+# Other languages, month by month and Monday first; Ukrainian and Russian in the nominative
+# and the genitive that follows a day ("5 листопада").
+_FOREIGN_MONTHS = (
+    "januar jänner jan | februar feb | märz maerz mär | april apr | mai | juni jun | juli jul | "
+    "august aug | september sep sept | oktober okt | november nov | dezember dez",
+    "janvier janv | février fevrier févr fevr | mars | avril avr | mai | juin | juillet juil | "
+    "août aout | septembre sept | octobre oct | novembre nov | décembre decembre déc dec",
+    "enero ene | febrero | marzo | abril abr | mayo | junio | julio | agosto ago | "
+    "septiembre setiembre | octubre | noviembre | diciembre dic",
+    "січень січня | лютий лютого | березень березня | квітень квітня | травень травня | "
+    "червень червня | липень липня | серпень серпня | вересень вересня | жовтень жовтня | "
+    "листопад листопада | грудень грудня",
+    "январь января | февраль февраля | март марта | апрель апреля | май мая | июнь июня | "
+    "июль июля | август августа | сентябрь сентября | октябрь октября | ноябрь ноября | "
+    "декабрь декабря",
+)
+_FOREIGN_WEEKDAYS = (
+    "montag mo | dienstag di | mittwoch mi | donnerstag do | freitag fr | samstag sonnabend sa "
+    "| sonntag so",
+    "lundi | mardi | mercredi | jeudi | vendredi | samedi | dimanche",
+    "lunes | martes | miércoles miercoles | jueves | viernes | sábado sabado | domingo",
+    "понеділок | вівторок | середа | четвер | п'ятниця п’ятниця | субота | неділя",
+    "понедельник | вторник | среда | четверг | пятница | суббота | воскресенье",
+)
+for _language in _FOREIGN_MONTHS:
+    for _number, _names_of in enumerate(_language.split("|"), 1):
+        MONTHS.update(dict.fromkeys(_names_of.split(), _number))
+for _language in _FOREIGN_WEEKDAYS:
+    for _number, _names_of in enumerate(_language.split("|")):
+        WEEKDAYS.update({name: _number for name in _names_of.split() if len(name) > 2})
+# "Today" and "Yesterday" headings, read against the page's date (--date).
+RELATIVE_DAYS = {
+    "today": 0, "heute": 0, "aujourd'hui": 0, "aujourd’hui": 0, "hoy": 0, "сьогодні": 0,
+    "сегодня": 0, "yesterday": 1, "gestern": 1, "hier": 1, "ayer": 1, "вчора": 1, "учора": 1,
+    "вчера": 1,
+}
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -43,22 +79,24 @@ def _names(words: dict[str, int]) -> str:
     return "|".join(sorted(words, key=len, reverse=True))
 
 
-_MONTH = rf"(?P<mon>{_names(MONTHS)})\.?(?![a-z])"
-_YEAR = r"(?:,?\s+(?P<year>\d{4})(?!\d))?"
+_MONTH = rf"(?P<mon>{_names(MONTHS)})\.?(?!\w)"
+_YEAR = r"(?:,?\s+(?:de\s+)?(?P<year>\d{4})(?!\d)(?:\s*(?:г\.|р\.|року|года)(?!\w))?)?"
 PREFIX = re.compile(
     r"(?:last\s+)?(?:updated|update|posted|published|added|edited|filed)\b"
     r"(?:\s+(?:at|on))?\s*:?\s*", re.I,
 )
-_WEEKDAY = re.compile(rf"(?P<wd>{_names(WEEKDAYS)})\.?,?\s+", re.I)
+_WEEKDAY = re.compile(rf"(?P<wd>{_names(WEEKDAYS)})(?!\w)\.?,?\s+", re.I)
 _DATES = (
     re.compile(rf"{_MONTH}\s*(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?!\d){_YEAR}", re.I),
-    re.compile(rf"(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}{_YEAR}", re.I),
+    re.compile(
+        rf"(?P<day>\d{{1,2}})(?:st|nd|rd|th|er|\.)?\s+(?:of\s+|de\s+)?{_MONTH}{_YEAR}", re.I),
     re.compile(r"(?P<year>\d{4})-(?P<mon>\d{1,2})-(?P<day>\d{1,2})(?!\d)"),
     re.compile(r"(?P<a>\d{1,2})(?P<s>[/.])(?P<b>\d{1,2})(?:(?P=s)(?P<year>\d{4}|\d{2}))?(?!\d)"),
 )
 _TIME = re.compile(
     r"(?:12\s+)?(?P<word>noon|midnight)(?![a-z])"
-    r"|(?P<h>\d{1,2})(?:[:.h](?P<mi>\d{2}))?(?!\d)(?:\s*(?P<ap>[ap])\.?\s?m(?![a-z])\.?)?",
+    r"|(?P<h>\d{1,2})(?:[:.h](?P<mi>\d{2}))?(?!\d)(?:\s*(?P<ap>[ap])\.?\s?m(?![a-z])\.?)?"
+    r"(?:\s*Uhr(?!\w))?",
     re.I,
 )
 _ZONE = re.compile(
@@ -68,6 +106,8 @@ _ZONE = re.compile(
 _SEP = re.compile(r"\s*(?:,|\bat\b|@|[-–—·|/])\s*|\s+|T(?=\d)", re.I)
 _END = re.compile(r"\s*\.?\s*$")
 _HEADING_END = re.compile(r"\s*[.:]?\s*$")
+_TITLE = re.compile(r"\s+(?P<title>\S.{0,150})$")
+_CLOSING = ".!?…;:,\"”’)"
 _COLON = re.compile(r"(?:\s*:\s*|\s+[–—-]\s+)(?P<text>\S.*)$")
 
 
@@ -104,10 +144,15 @@ class StampMatch:
     date: RawDate | None = None
     time: RawTime | None = None
     text: str = ""
+    title: str | None = None
+    days_ago: int | None = None  # a "Today" / "Yesterday" heading
 
 
 def match_stamp(line: str) -> StampMatch | None:
     """Read ``line`` as a stamp, a time, a date heading, or nothing (None)."""
+    relative = RELATIVE_DAYS.get(line.rstrip(":. ").lower())
+    if relative is not None:
+        return StampMatch("heading", days_ago=relative)
     prefix = PREFIX.match(line)
     start = prefix.end() if prefix else 0
     found = _date_first(line, start) or _time_first(line, start)
@@ -149,7 +194,12 @@ def _time_first(line: str, start: int) -> StampMatch | None:
         if text is not None:
             return StampMatch("stamp", when[0], clock, text)
     text = _tail(line, end)
-    return None if text is None else StampMatch("time", None, clock, text)
+    if text is not None:
+        return StampMatch("time", None, clock, text)
+    title = _TITLE.match(line, end)
+    if title and title.group("title")[0].isupper() and title.group("title")[-1] not in _CLOSING:
+        return StampMatch("time", None, clock, "", title.group("title"))
+    return None
 
 
 def _tail(line: str, end: int) -> str | None:
@@ -241,8 +291,8 @@ def _month_day(raw: RawDate, day_first: bool | None) -> tuple[int, int]:
             return first, second
         raise StampError(
             f"the date {raw.text!r} could be day {first} of month {second} or month "
-            f"{first}, day {second}; say which with day_first=True (day first) or "
-            "day_first=False (month first)"
+            f"{first}, day {second}, and no date on the page settles it; say which with "
+            "--day-first or --month-first"
         )
     return (second, first) if day_first else (first, second)
 
@@ -266,9 +316,27 @@ def moment(day: date, clock: RawTime, story_zone: ZoneInfo) -> datetime:
     hour, minute = wall_clock(clock)
     local = datetime(day.year, day.month, day.day, hour, minute)
     if clock.zone is None:
+        _exists_once(local, story_zone, clock)
         return local
     try:
         source_zone = zone_named(clock.zone, story_zone)
     except ValueError as error:
         raise StampError(str(error)) from None
+    if isinstance(source_zone, ZoneInfo):
+        _exists_once(local, source_zone, clock)
     return local.replace(tzinfo=source_zone).astimezone(story_zone).replace(tzinfo=None)
+
+
+def _exists_once(local: datetime, zone: ZoneInfo, clock: RawTime) -> None:
+    """Refuse a wall time that the clocks skipped or passed twice in ``zone``."""
+    first, second = local.replace(tzinfo=zone, fold=0), local.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return
+    shown = f"{clock.text!r} on {local:%d %B %Y}"
+    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local:
+        raise StampError(
+            f"{shown} does not exist in {zone.key}: the clocks went forward past it; "
+            "check the stamp")
+    raise StampError(
+        f"{shown} happens twice in {zone.key} (the clocks went back); write the zone after "
+        f"the time ({first.tzname()} or {second.tzname()}) so that it names one moment")
