@@ -17,7 +17,7 @@ from eventsourcing.persistence import StoredEvent
 from storylog.app.service import StoryApp, first_line
 from storylog.domain.story import Story, story_id
 from storylog.errors import Conflict, NotFound, RefusedInput, VerificationFailed
-from storylog.store import checkpoint_records, readmodel_lookups
+from storylog.store import checkpoint_records, public_log, readmodel_lookups
 from storylog.store.eventlog import RawRow, WrittenMeanwhile, uuid_or_text
 from storylog.store.sealing import key_id
 
@@ -135,14 +135,17 @@ class Archive:
     def export(self, slug: str | None = None, *,
                redacted: bool = False) -> Iterator[tuple[str, bytes]]:
         """A story's events, or (no slug) every chain's events in the order this store
-        recorded them and then its record of the checkpoints it signed, as NDJSON lines
-        ("event" | "checkpoint" | "header", line). Exact unless ``redacted``: every key
-        but an erased update's, so a load gives this store back."""
+        recorded them, then its record of the checkpoints it signed and its public log,
+        as NDJSON lines ("event" | "checkpoint" | "public-log" | "header", line). Exact
+        unless ``redacted``: every key but an erased update's, so a load gives this store
+        back."""
         from storylog.store.transfer import (
             checkpoint_line,
             event_line,
+            public_record_line,
             redacted_header,
             redacted_line,
+            tree_head_line,
         )
 
         erased, held = self.taken_down_keys()
@@ -161,6 +164,10 @@ class Archive:
         if slug is None and not redacted:
             for row in checkpoint_records.lines(self.app.sql):
                 yield "checkpoint", checkpoint_line(row["seq"], row["hash"], row["line"])
+            for record in public_log.records(self.app.sql):
+                yield "public-log", public_record_line(*record)
+            for head in public_log.heads(self.app.sql):
+                yield "public-log", tree_head_line(*head)
 
     def _recorded(self, slug: str | None) -> Iterator[tuple[str, str, int, str, bytes]]:
         """(label, chain id, position, topic, state) of one story's events, or of every
@@ -233,10 +240,12 @@ class Archive:
         return check_log(lines, public, heads) + missing_from_log(lines, recorded, log)
 
     def load(self, lines: list[dict[str, Any]],
-             checkpoints: list[dict[str, Any]] | None = None) -> dict[str, int]:
-        """Insert a checked file's chains (and the checkpoint records of the store it
-        came from), all or nothing, keeping the file's order of events across chains
-        (the store's own order, in an export of every story)."""
+             checkpoints: list[dict[str, Any]] | None = None,
+             public: tuple[list[public_log.RecordRow], list[public_log.HeadRow]] = ([], [])
+             ) -> dict[str, int]:
+        """Insert a checked file's chains (and the checkpoint records and public log of
+        the store it came from), all or nothing, keeping the file's order of events
+        across chains (the store's own order, in an export of every story)."""
         from storylog.store.transfer import keys_of, rows_of, tombstones_of
 
         stories = rows_of(lines)
@@ -249,8 +258,15 @@ class Archive:
             raise RefusedInput("this store has signed checkpoints of its own, and the file "
                                "carries another store's; load it into a fresh store; nothing "
                                "was loaded")
+        records, tree_heads = public
+        if (records or tree_heads) and (public_log.records(self.app.sql)
+                                        or public_log.heads(self.app.sql)):
+            raise RefusedInput("this store has a public log of its own, and the file carries "
+                               "another store's; load it into a fresh store; nothing was "
+                               "loaded")
         rows = _in_file_order(lines, stories)
         added = self.app.keys.put_many(keys)
+        put_public = False
         try:
             self.app.keys.put_rows(tombstones)  # erasures stay erasures, with their time
             added += [key for key, _, _ in tombstones]
@@ -258,10 +274,16 @@ class Archive:
                 checkpoint_records.put(self.app.sql, [
                     (r["seq"], r["hash"], orjson.dumps(r["signed"]).decode())
                     for r in checkpoints])
+            if records or tree_heads:
+                public_log.put(self.app.sql, records, tree_heads)
+                put_public = True
             self.app.event_log.insert(rows)
         except BaseException as error:
             self.app.keys.remove_unused(added)  # the store is left as it was
             checkpoint_records.take_back(self.app.sql, [r["seq"] for r in checkpoints or []])
+            if put_public:
+                public_log.take_back(self.app.sql, [r[0] for r in records],
+                                     [h[0] for h in tree_heads])
             if isinstance(error, WrittenMeanwhile):
                 raise Conflict("a story in the file was written meanwhile; none loaded") from None
             raise

@@ -18,7 +18,7 @@ from storylog.app.service import StoryApp
 from storylog.domain.story import story_id
 from storylog.errors import RefusedInput, StoreUnavailable, VerificationFailed
 from storylog.store import backup as files
-from storylog.store import checkpoint_records
+from storylog.store import checkpoint_records, public_log
 from storylog.store.backends import is_postgres
 from storylog.store.keystore import (
     drop_inside,
@@ -39,12 +39,14 @@ DEFAULT_RETENTION_DAYS = 35
 
 
 def backup_events(app: StoryApp, dest: Path) -> dict[str, Any]:
-    """Write a consistent copy of the events (no key, no read model) to ``dest``."""
+    """Write a consistent copy of the events (no key, no read model), the checkpoints
+    and the public log to ``dest``."""
     store_id = app.keys.store_id(create=True) or ""
     checkpoints = checkpoint_records.any_kept(app.sql)
     made_at = now()
     with files.new_file(dest, files.EVENTS_SCHEMA) as out:
-        count = files.copy_events(app.db, out, checkpoints=checkpoints)
+        count = files.copy_events(app.db, out, checkpoints=checkpoints,
+                                  public_tables=public_log.kept_tables(app.sql))
         info = {"kind": "events", "made_at": made_at, "store_id": store_id,
                 "source": shown(app.db), "events": str(count)}
         files.write_meta(out, info)
@@ -148,6 +150,9 @@ def _put_events(app: StoryApp, events: files.BackupFile) -> int:
         assert app.snapshots is not None
         app.snapshots.recorder.insert_events(snapshots)
     checkpoint_records.put(app.sql, files.backed_up_checkpoints(events))
+    records, heads = files.backed_up_public_log(events)
+    if records or heads:
+        public_log.put(app.sql, records, heads)
     return count
 
 

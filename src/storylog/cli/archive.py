@@ -199,7 +199,8 @@ def events(session: Session, slug: str | None, everything: bool, output: str | N
     One event a line, as stored, with every update's key (a legal hold's too; an erased
     update has none), so `storylog load` into a fresh store gives back the same chains,
     views, verification and sources. With --all: every story and the source registry in
-    the order they were recorded, then the checkpoints this store signed. The file
+    the order they were recorded, then the checkpoints this store signed and its public
+    log (records and signed tree heads). The file
     holds keys and text in clear: keep it private. With -o it is created with mode
     600; standard output goes where you send it.
 
@@ -217,7 +218,7 @@ def events(session: Session, slug: str | None, everything: bool, output: str | N
     if not slug and not everything:
         raise click.UsageError("give a SLUG or --all")
     lines = Archive(session.app()).export(None if everything else slug, redacted=redacted)
-    written: dict[str, int] = {"event": 0, "checkpoint": 0, "header": 0}
+    written: dict[str, int] = {"event": 0, "checkpoint": 0, "public-log": 0, "header": 0}
     with private_file(output) if output else nullcontext(sys.stdout.buffer) as out:
         for what, line in lines:
             out.write(line)
@@ -251,7 +252,8 @@ def load(session: Session, file: Any, as_json: bool) -> None:
     from storylog.store.transfer import read_export
 
     export = read_export(file)
-    loaded = Archive(session.writer(create=True)).load(export.events, export.checkpoints)
+    loaded = Archive(session.writer(create=True)).load(
+        export.events, export.checkpoints, (export.public_records, export.tree_heads))
     emit(loaded, chosen("text", as_json), {"text": nothing})
     for line in load_report(loaded, len(export.checkpoints)) + export.notes:
         say(line)

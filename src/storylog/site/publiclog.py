@@ -3,10 +3,11 @@
 Each published version becomes one public record (``transparency.record``), built from
 the site's public model (``site.public_view``: confidential sources, reasons, editors,
 unpublished changes and taken-down text are already gone), so nothing internal can
-enter it. Records are appended to ``storylog_public_log`` in the store's append order
-(the notification id of each ``VersionPublished``, across every story) and never change;
-their hashes are the leaves of one RFC 6962 tree. Every signed tree head is kept in
-``storylog_tree_heads``, so a later export proves consistency with each of them.
+enter it. Records are appended to the store's public log (``store.public_log``) in the store's
+append order (the notification id of each ``VersionPublished``, across every story) and
+never change; their hashes are the leaves of one RFC 6962 tree. Every signed tree head is
+kept too (witnesses' cosignatures appended beside it), so a later export proves
+consistency with each of them.
 
 Salts are derived, never stored: from the update's own content key (the one that seals
 its text in the event store) through HMAC, so readers cannot derive them, a re-export
@@ -39,6 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from storylog.errors import RefusedInput, VerificationFailed
+from storylog.store import public_log
+from storylog.store.readmodel.questions import ReadStore
 from storylog.store.sql import Sql
 from storylog.transparency import record as rec
 from storylog.transparency.checkpoint import Checkpoint, open_checkpoint
@@ -51,15 +54,6 @@ READERS_PAGE = "how-to-check.html"
 MANIFEST_HEADER = "storylog.site-manifest.v1"
 SALT_CONTEXT = b"storylog.public-log.salt.v1"
 PUBLIC_SALT_CONTEXT = b"storylog.public-log.public-salt.v1"
-
-TABLES = (
-    "CREATE TABLE IF NOT EXISTS storylog_public_log (seq INTEGER PRIMARY KEY, "
-    "story TEXT NOT NULL, version INTEGER NOT NULL, leaf TEXT NOT NULL, "
-    "record TEXT NOT NULL, UNIQUE (story, version))",
-    "CREATE TABLE IF NOT EXISTS storylog_tree_heads (size INTEGER PRIMARY KEY, "
-    "root TEXT NOT NULL, note TEXT NOT NULL)",
-)
-
 
 # -- the views readers see, as the record commits them ----------------------------------
 
@@ -133,54 +127,44 @@ class Entry:
 
 
 class PublicLog:
-    """The records and signed tree heads kept in the events database."""
+    """The records and signed tree heads kept in the events database
+    (``store.public_log``)."""
 
     def __init__(self, sql: Sql):
         self.sql = sql
-        for statement in TABLES:
-            sql.execute(statement)
+        public_log.ensure(sql)
 
     def entries(self) -> list[Entry]:
-        rows = self.sql.fetchall("SELECT seq, story, version, leaf, record FROM "
-                                 "storylog_public_log ORDER BY seq")
         out: list[Entry] = []
-        for r in rows:
-            record = rec.PublicRecord.model_validate_json(r["record"])
-            leaf = bytes.fromhex(r["leaf"])
-            if rec.record_leaf(record) != leaf or int(r["seq"]) != len(out) + 1:
-                raise VerificationFailed(f"the public log's entry {r['seq']} "
-                                         f"({r['story']} v{r['version']}) was altered")
-            out.append(Entry(int(r["seq"]), r["story"], int(r["version"]), leaf, record))
+        for seq, story, version, leaf_hex, text in public_log.records(self.sql):
+            record = rec.PublicRecord.model_validate_json(text)
+            leaf = bytes.fromhex(leaf_hex)
+            if rec.record_leaf(record) != leaf or seq != len(out) + 1:
+                raise VerificationFailed(f"the public log's entry {seq} "
+                                         f"({story} v{version}) was altered")
+            out.append(Entry(seq, story, version, leaf, record))
         return out
 
     def append(self, records: list[rec.PublicRecord], start: int) -> None:
-        with self.sql.transaction() as c:
-            c.executemany(
-                "INSERT INTO storylog_public_log (seq, story, version, leaf, record) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [(start + i, r.story, r.version, rec.record_hash(r),
-                  rec.record_bytes(r).decode("utf-8")) for i, r in enumerate(records)])
+        public_log.append(self.sql, [
+            (start + i, r.story, r.version, rec.record_hash(r),
+             rec.record_bytes(r).decode("utf-8")) for i, r in enumerate(records)])
 
     def heads(self) -> list[tuple[int, bytes, str]]:
-        return [(int(r["size"]), bytes.fromhex(r["root"]), str(r["note"]))
-                for r in self.sql.fetchall(
-                    "SELECT size, root, note FROM storylog_tree_heads ORDER BY size")]
+        return [(size, bytes.fromhex(root), note)
+                for size, root, note in public_log.heads(self.sql)]
 
     def add_head(self, size: int, root: bytes, note: str) -> None:
-        self.sql.execute("INSERT INTO storylog_tree_heads (size, root, note) VALUES (?, ?, ?)",
-                         (size, root.hex(), note))
+        public_log.add_head(self.sql, size, root.hex(), note)
 
-    def replace_note(self, size: int, note: str) -> None:
-        self.sql.execute("UPDATE storylog_tree_heads SET note = ? WHERE size = ?", (note, size))
+    def add_cosignatures(self, size: int, lines: list[str]) -> None:
+        public_log.add_cosignatures(self.sql, size, lines)
 
 
 def published_order(sql: Sql) -> list[tuple[str, str, int]]:
     """(story id, slug, version) of every published version, in the store's append order."""
-    rows = sql.fetchall(
-        "SELECT v.story_id, s.slug, v.version FROM rm_versions v "
-        "JOIN rm_events e ON e.story_id = v.story_id AND e.position = v.position "
-        "JOIN rm_stories s ON s.story_id = v.story_id ORDER BY e.notification_id")
-    return [(str(r["story_id"]), str(r["slug"]), int(r["version"])) for r in rows]
+    return [(str(r["story_id"]), str(r["slug"]), int(r["version"]))
+            for r in ReadStore(sql).published_in_append_order()]
 
 
 def build_record(model: Mapping[str, Any], page: Mapping[str, Any], keys: Any,
@@ -318,7 +302,7 @@ def add_cosignatures(log: PublicLog, signer: Signer, cosigned: str) -> None:
     size, note = found[0]
     have = {(s.name, s.key_id) for s in parse(note).unverified}
     extra = [s for s in parse(cosigned).unverified if (s.name, s.key_id) not in have]
-    log.replace_note(size, note + "".join(s.line() for s in extra))
+    log.add_cosignatures(size, [s.line() for s in extra])
 
 
 # -- the site's files ----------------------------------------------------------------------

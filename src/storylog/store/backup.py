@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from storylog.errors import RefusedInput
-from storylog.store import checkpoint_records
+from storylog.store import checkpoint_records, public_log
 from storylog.store.backends import is_postgres
 from storylog.store.eventlog import LogTables
 from storylog.store.keystore import open_key_database, table_exists
@@ -46,7 +46,15 @@ EVENTS_SCHEMA = (
     "CREATE TABLE snapshots (story TEXT NOT NULL, position INTEGER NOT NULL, "
     "topic TEXT NOT NULL, state BLOB NOT NULL, PRIMARY KEY (story, position))",
     "CREATE TABLE checkpoints (seq INTEGER PRIMARY KEY, hash TEXT NOT NULL, line TEXT NOT NULL)",
+    # the public log (store.public_log): not derived, so kept (backups before it lack these)
+    "CREATE TABLE public_log (seq INTEGER PRIMARY KEY, story TEXT NOT NULL, "
+    "version INTEGER NOT NULL, leaf TEXT NOT NULL, record TEXT NOT NULL)",
+    "CREATE TABLE tree_heads (size INTEGER PRIMARY KEY, root TEXT NOT NULL, note TEXT NOT NULL)",
+    "CREATE TABLE head_cosignatures (size INTEGER NOT NULL, n INTEGER NOT NULL, "
+    "line TEXT NOT NULL, PRIMARY KEY (size, n))",
 )
+PUBLIC_LOG_COPIES = {public_log.RECORDS: "public_log", public_log.HEADS: "tree_heads",
+                     public_log.COSIGNATURES: "head_cosignatures"}
 KEYS_SCHEMA = (
     "CREATE TABLE backup_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE keys (key_id TEXT PRIMARY KEY, secret BLOB, erased_at TEXT)",
@@ -85,9 +93,11 @@ def new_file(dest: Path, schema: tuple[str, ...]) -> Iterator[sqlite3.Connection
         partial.unlink(missing_ok=True)
 
 
-def copy_events(db: str, out: sqlite3.Connection, *, checkpoints: bool) -> int:
-    """Copy the live store's events, snapshots and (if it keeps any) checkpoints, all
-    read inside one consistent read transaction; returns how many events."""
+def copy_events(db: str, out: sqlite3.Connection, *, checkpoints: bool,
+                public_tables: tuple[str, ...] = ()) -> int:
+    """Copy the live store's events, snapshots, (if it keeps any) checkpoints and the
+    public log's tables it has (``public_tables``), all read inside one consistent read
+    transaction; returns how many events."""
     tables = LogTables.of(is_postgres(db))
     with _read_transaction(db) as (cursor, mark):
         count = 0
@@ -111,6 +121,12 @@ def copy_events(db: str, out: sqlite3.Connection, *, checkpoints: bool) -> int:
         if checkpoints:
             cursor.execute(f"SELECT seq, hash, line FROM {checkpoint_records.TABLE}")
             out.executemany("INSERT INTO checkpoints VALUES (?, ?, ?)", cursor.fetchall())
+        for table in public_tables:
+            cursor.execute(public_log.backup_select(table))
+            rows = [tuple(r) for r in cursor.fetchall()]
+            if rows:
+                marks = ", ".join("?" * len(rows[0]))
+                out.executemany(f"INSERT INTO {PUBLIC_LOG_COPIES[table]} VALUES ({marks})", rows)
     return count
 
 
@@ -197,6 +213,24 @@ def backed_up_snapshots(conn: sqlite3.Connection) -> list[tuple[str, int, str, b
 def backed_up_checkpoints(conn: sqlite3.Connection) -> list[tuple[int, str, str]]:
     """An events backup's checkpoint records (seq, hash, signed line)."""
     return conn.execute("SELECT seq, hash, line FROM checkpoints").fetchall()
+
+
+def backed_up_public_log(conn: sqlite3.Connection
+                         ) -> tuple[list[public_log.RecordRow], list[public_log.HeadRow]]:
+    """An events backup's public log: its records, and its signed tree heads with their
+    cosignatures after each note (none in a backup made before the public log)."""
+    present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "public_log" not in present:
+        return [], []
+    records = [(int(r[0]), str(r[1]), int(r[2]), str(r[3]), str(r[4])) for r in conn.execute(
+        "SELECT seq, story, version, leaf, record FROM public_log ORDER BY seq")]
+    extra: dict[int, str] = {}
+    for size, line in conn.execute("SELECT size, line FROM head_cosignatures ORDER BY size, n"):
+        extra[int(size)] = extra.get(int(size), "") + str(line)
+    heads = [(int(size), str(root), str(note) + extra.get(int(size), ""))
+             for size, root, note in conn.execute(
+                 "SELECT size, root, note FROM tree_heads ORDER BY size")]
+    return records, heads
 
 
 def holds_a_store(location: str) -> bool:

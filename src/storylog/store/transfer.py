@@ -19,6 +19,17 @@ record of the checkpoints it signed, one line each::
 
     {"storylog": "checkpoint", "seq": n, "hash": hex, "signed": {...the log line...}}
 
+and then its public log (``store.public_log``, issue 15), which nothing else can make
+again (a record commits salts an erasure destroys; a tree head is signed history)::
+
+    {"storylog": "public-record", "seq": n, "story": slug, "version": n,
+     "leaf": hex, "record": {...the public record...}}
+    {"storylog": "tree-head", "size": n, "root": hex, "note": "...signed note..."}
+
+A load checks that the records follow each other (seq 1, 2, 3...), that each leaf is its
+record's, that each record names an event of the file's chains, and that every tree head
+is the tree of the first ``size`` records, signed as a checkpoint of it.
+
 A redacted export (``events --redacted``, for third parties) starts with a
 ``{"storylog": "redacted-export", "lacks": [...]}`` line; it cannot be verified or
 loaded as a store, and ``load`` refuses it, saying what it lacks.
@@ -48,7 +59,9 @@ REDACTED = "redacted-export"
 REDACTED_LACKS = ("update keys", "sealed content", "the content of taken-down updates",
                   "confidential sources", "editors", "command ids", "internal reasons",
                   "stealth-edit flags and overrides", "the source registry's reasons",
-                  "checkpoints")
+                  "checkpoints", "the public log (it is on the site)")
+PUBLIC_RECORD = "public-record"
+TREE_HEAD = "tree-head"
 INTERNAL_PAYLOAD_FIELDS = ("reason", "override", "flags")
 
 
@@ -83,6 +96,19 @@ def checkpoint_line(seq: int, digest: str, signed: str) -> bytes:
     """The store's record of one checkpoint it signed (table storylog_checkpoints)."""
     return orjson.dumps({"storylog": "checkpoint", "seq": seq, "hash": digest,
                          "signed": orjson.loads(signed)}) + b"\n"
+
+
+def public_record_line(seq: int, story: str, version: int, leaf: str, record: str) -> bytes:
+    """One record of the public log (table storylog_public_log)."""
+    return orjson.dumps({"storylog": PUBLIC_RECORD, "seq": seq, "story": story,
+                         "version": version, "leaf": leaf,
+                         "record": orjson.loads(record)}) + b"\n"
+
+
+def tree_head_line(size: int, root: str, note: str) -> bytes:
+    """One signed tree head of the public log, its cosignatures included."""
+    return orjson.dumps({"storylog": TREE_HEAD, "size": size, "root": root,
+                         "note": note}) + b"\n"
 
 
 def redacted_header() -> bytes:
@@ -161,6 +187,9 @@ class Export:
 
     events: list[dict[str, Any]] = field(default_factory=list)
     checkpoints: list[dict[str, Any]] = field(default_factory=list)
+    # the public log: (seq, story, version, leaf, record text) and (size, root, note)
+    public_records: list[tuple[int, str, int, str, str]] = field(default_factory=list)
+    tree_heads: list[tuple[int, str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -204,6 +233,7 @@ def read_export(lines: Iterable[bytes | str]) -> Export:
     rows_of(export.events)  # every chain verifies
     replay(export.events)
     _check_checkpoints(export)
+    _check_public_log(export)
     export.notes += _unopened(export.events)
     return export
 
@@ -217,6 +247,12 @@ def _store_record(line: dict[str, Any], number: int, export: Export) -> None:
             f"this is a redacted export for third parties (`storylog events --redacted`): "
             f"it lacks {said}, so its chains cannot be verified and it cannot be loaded as "
             "a store; load an exact export (`storylog events --all`); nothing was loaded")
+    if kind == PUBLIC_RECORD:
+        _public_record(line, export)
+        return
+    if kind == TREE_HEAD:
+        _tree_head(line, export)
+        return
     if kind != "checkpoint":
         raise ValueError(f"unknown kind of store record {str(kind)[:40]!r}")
     from storylog.store.checkpoints import _shape_problem, checkpoint_hash
@@ -234,6 +270,77 @@ def _store_record(line: dict[str, Any], number: int, export: Export) -> None:
     if any(c["seq"] == seq for c in export.checkpoints):
         raise ValueError(f"checkpoint {seq} appears twice")
     export.checkpoints.append({**line, "_line": number})
+
+
+def _public_record(line: dict[str, Any], export: Export) -> None:
+    from storylog.transparency import record as rec
+
+    if set(line) != {"storylog", "seq", "story", "version", "leaf", "record"}:
+        raise ValueError("a public record line holds exactly storylog, seq, story, version, "
+                         "leaf and record")
+    seq = line["seq"]
+    if type(seq) is not int or seq != len(export.public_records) + 1:
+        raise ValueError(f"public record {str(seq)[:20]} is out of order (the log's records "
+                         "come 1, 2, 3...)")
+    try:
+        record = rec.PublicRecord.model_validate_json(orjson.dumps(line["record"]))
+    except ValueError as error:
+        raise ValueError(f"public record {seq} is malformed: {_first(error)}") from None
+    if (record.story, record.version) != (line["story"], line["version"]):
+        raise ValueError(f"public record {seq} names {line['story']!r} v{line['version']} "
+                         f"but holds {record.story!r} v{record.version}")
+    if line["leaf"] != rec.record_hash(record):
+        raise ValueError(f"public record {seq}: its leaf is not its record's (altered)")
+    text = rec.record_bytes(record).decode("utf-8")
+    export.public_records.append((seq, record.story, record.version, line["leaf"], text))
+
+
+def _tree_head(line: dict[str, Any], export: Export) -> None:
+    if set(line) != {"storylog", "size", "root", "note"}:
+        raise ValueError("a tree head line holds exactly storylog, size, root and note")
+    size, root, note = line["size"], line["root"], line["note"]
+    if type(size) is not int or not isinstance(root, str) or not isinstance(note, str):
+        raise ValueError("a tree head's size is a number, its root and note text")
+    if export.tree_heads and size <= export.tree_heads[-1][0]:
+        raise ValueError(f"tree head {size} is out of order (smallest first, each once)")
+    export.tree_heads.append((size, root, note))
+
+
+def _check_public_log(export: Export) -> None:
+    """The public log the file carries must be whole: every record names an event of the
+    file's chains, and every tree head is the signed tree of the records before it."""
+    from storylog.errors import VerificationFailed
+    from storylog.transparency import record as rec
+    from storylog.transparency.checkpoint import Checkpoint
+    from storylog.transparency.merkle import Tree
+    from storylog.transparency.notes import parse
+
+    if not export.public_records and not export.tree_heads:
+        return
+    heads: dict[tuple[str, int], str] = {(line["story"], line["position"]):
+                                         line["record"]["hash"] for line in export.events}
+    seen: set[tuple[str, int]] = set()
+    for seq, story, version, _, text in export.public_records:
+        record = rec.PublicRecord.model_validate_json(text)
+        if (story, version) in seen:
+            raise RefusedInput(f"public record {seq} ({story} v{version}) appears twice; "
+                               "nothing was loaded")
+        seen.add((story, version))
+        if heads.get((story, record.chain.position)) != record.chain.head:
+            raise RefusedInput(f"public record {seq} ({story} v{version}) names event "
+                               f"{record.chain.position} of {story}, which the file does not "
+                               "hold as recorded; nothing was loaded")
+    tree = Tree(bytes.fromhex(leaf) for _, _, _, leaf, _ in export.public_records)
+    for size, root, note in export.tree_heads:
+        try:
+            checkpoint = Checkpoint.parse(parse(note).text)
+        except VerificationFailed as error:
+            raise RefusedInput(f"tree head {size}: its note is not a signed checkpoint "
+                               f"({_first(error)}); nothing was loaded") from None
+        if not 0 < size <= tree.size or root != tree.root(size).hex() \
+                or (checkpoint.size, checkpoint.root_hash.hex()) != (size, root):
+            raise RefusedInput(f"tree head {size} is not the tree of the file's first {size} "
+                               "public records (altered); nothing was loaded")
 
 
 def _check_checkpoints(export: Export) -> None:
@@ -400,3 +507,8 @@ def keys_of(lines: list[dict[str, Any]]) -> dict[str, bytes]:
             raise RefusedInput(f"event {number} of the file carries a second key for "
                                f"{sealed['key']}; nothing was loaded")
     return keys
+
+
+def _first(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0][:200] if lines else type(error).__name__

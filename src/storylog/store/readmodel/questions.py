@@ -32,6 +32,15 @@ class ReadStore:
 
     # -- stories ---------------------------------------------------------------------
 
+    def published_in_append_order(self) -> list[Row]:
+        """story_id, slug, version of every published version, in the store's append
+        order (its ``VersionPublished``'s notification id, across every story)."""
+        return self._rows(
+            "SELECT v.story_id, s.slug, v.version FROM rm_versions v "
+            "JOIN rm_events e ON e.story_id = v.story_id AND e.position = v.position "
+            "JOIN rm_stories s ON s.story_id = v.story_id ORDER BY e.notification_id")
+
+
     def story(self, slug: str) -> Row | None:
         rows = self._rows("SELECT * FROM rm_stories WHERE slug = ?", (slug,))
         return rows[0] if rows else None
