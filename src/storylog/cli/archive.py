@@ -182,7 +182,8 @@ def checkpoint(session: Session, key_path: Path, log_path: Path, as_json: bool) 
 @click.command()
 @click.argument("slug", required=False)
 @click.option("--all", "everything", is_flag=True,
-              help="Every story, the source registry and the store's checkpoint records.")
+              help="Every story, the source registry, the store's checkpoint records and its "
+              "public log.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write to FILE instead of standard output. It holds update keys and "
               "plaintext, so it is created readable by you only (mode 600).")
@@ -237,11 +238,13 @@ def load(session: Session, file: Any, as_json: bool) -> None:
 
     The whole file is checked in memory first: every chain must verify, every record
     must be one a live command could have written (validated for its class), every
-    story must replay under the commands' rules, and every checkpoint record must sign
-    heads the file holds. Otherwise nothing is loaded and the refusal names the line.
-    An export of every store loads only into a store without stories, source merges
-    or checkpoints of the same; a redacted export is refused. What a file lacks (keys
-    of updates that were not erased, from older exports) is said on stderr.
+    story must replay under the commands' rules, every checkpoint record must sign
+    heads the file holds, and the public log must be whole (each record naming an event
+    the file holds, each tree head the tree of the records before it). Otherwise nothing
+    is loaded and the refusal names the line. An export of every store loads only into
+    a store without stories, source merges, checkpoints or a public log of the same; a
+    redacted export is refused. What a file lacks (keys of updates that were not erased,
+    from older exports) is said on stderr.
 
     \b
     Example:
@@ -269,7 +272,8 @@ def load(session: Session, file: Any, as_json: bool) -> None:
 def backup(session: Session, dest: Path, as_json: bool) -> None:
     """Back up the events, without any key, to a new file DEST (the store stays online).
 
-    DEST holds the events, snapshots and signed checkpoints as of one moment, never a key
+    DEST holds the events, snapshots, signed checkpoints and the public log (records and
+    signed tree heads) as of one moment, never a key
     nor the read models (which hold opened text): content erased later cannot be read
     from it once the key backups made before the erasure are destroyed. Back the keys
     up apart with `storylog backup-keys`; see docs/records.md.
