@@ -130,3 +130,40 @@ def test_a_load_refuses_a_record_of_an_event_the_file_lacks(tmp_path):
     def change(ls):
         ls[:] = [x for x in ls if "storylog" in x or x["story"] != "river"]
     _refused(tmp_path, change, "which the file does not hold")
+
+
+def test_a_cosigned_log_moves_from_either_backend(cli, tmp_path):
+    """From SQLite or PostgreSQL, a backup and an exact move keep the log and the
+    witness's cosignature on its head (appended beside the head, never rewriting it)."""
+    cli.ok("new", "town", "--headline", "T")
+    cli.ok("add", "town", "--id", "u1", "--stamp", "2024-11-04 10:00", "--text", "A.",
+           "--source", "Someone,confidential")
+    cli.ok("publish", "town")
+    key = tmp_path / "k"
+    cli.ok("keygen", str(key))
+    site = tmp_path / "site"
+    export(cli, key, site)
+    witness = cli.ok("witness", "keygen", "witness.example/w1", str(tmp_path / "w.key")).strip()
+    cli.ok("witness", "cosign", str(site), "--key", str(tmp_path / "w.key"), "--state",
+           str(tmp_path / "w.json"), "--log-key", vkey(site), "--out", str(tmp_path / "cosigned"))
+    export(cli, key, site, "--cosigned", str(tmp_path / "cosigned"))
+    saved = tmp_path / "saved"
+    shutil.copyfile(site / WK / "checkpoint", saved)
+    cli.ok("takedown", "town", "u1", "--grounds", "source-safety", "--reason", "r", "--yes")
+    cli.ok("publish", "town")
+    cli.ok("backup", str(tmp_path / "events.storylog"))
+    cli.ok("backup-keys", str(tmp_path / "keys.storylog"))
+    cli.ok("events", "--all", "-o", str(tmp_path / "all.ndjson"))
+    restored = Cli(str(tmp_path / "restored.db"))
+    restored.ok("restore", str(tmp_path / "events.storylog"), str(tmp_path / "keys.storylog"))
+    moved = Cli(str(tmp_path / "moved.db"))
+    moved.ok("load", str(tmp_path / "all.ndjson"))
+    for name, other in (("restored", restored), ("moved", moved)):
+        there = tmp_path / f"site-{name}"
+        export(other, key, there)
+        assert "— witness.example/w1 " in (there / WK / "checkpoints" / "1").read_text()
+        done = other("verify-site", str(there), "--pubkey", vkey(there), "--since", str(saved))
+        assert done.exit_code == 0, done.stdout + done.stderr
+        old = other("verify-site", str(there), "--pubkey", vkey(there), "--since", str(saved),
+                    "--witness", witness)
+        assert old.exit_code == 5  # the new head is not cosigned yet: it says so
