@@ -54,7 +54,9 @@ def test_an_exact_move_keeps_its_public_log(tmp_path):
     moved_file = tmp_path / "all.ndjson"
     cli.ok("events", "--all", "-o", str(moved_file))
     moved = Cli(str(tmp_path / "moved.db"))
-    moved.ok("load", str(moved_file))
+    loaded = moved("load", str(moved_file))
+    assert loaded.exit_code == 0, loaded.stderr
+    assert "loaded 3 public records (the store's public log)" in loaded.stderr
     _holds_to(moved, key, site, saved, before)
     kinds = [orjson.loads(line).get("storylog") for line in moved_file.read_bytes().splitlines()]
     assert kinds.count("public-record") == 3 and kinds.count("tree-head") == 1

@@ -258,7 +258,8 @@ def load(session: Session, file: Any, as_json: bool) -> None:
     loaded = Archive(session.writer(create=True)).load(
         export.events, export.checkpoints, (export.public_records, export.tree_heads))
     emit(loaded, chosen("text", as_json), {"text": nothing})
-    for line in load_report(loaded, len(export.checkpoints)) + export.notes:
+    for line in load_report(loaded, len(export.checkpoints),
+                            len(export.public_records)) + export.notes:
         say(line)
 
 

@@ -45,6 +45,8 @@ def export_summary(written: dict[str, int], output: Where, *, redacted: bool,
     """What `events -o` wrote; ``to_file``: a regular file (made private), not a device."""
     checkpoints = f" and {counted(written['checkpoint'], 'checkpoint record')}" \
         if written["checkpoint"] else ""
+    if written.get("public-log"):
+        checkpoints += f" and {counted(written['public-log'], 'public log line')}"
     kind = "a redacted export (not loadable)" if redacted else "an exact export"
     private = " (mode 600: it holds update keys and plaintext; keep it private)" \
         if not redacted and to_file else ""
@@ -52,11 +54,13 @@ def export_summary(written: dict[str, int], output: Where, *, redacted: bool,
             f"{kind}{private}")
 
 
-def load_report(loaded: dict[str, int], checkpoints: int) -> list[str]:
+def load_report(loaded: dict[str, int], checkpoints: int, public: int = 0) -> list[str]:
     lines = [f"loaded {story}: {counted(count, 'event')}" for story, count in loaded.items()]
     if checkpoints:
         lines.append(f"loaded {counted(checkpoints, 'checkpoint record')} (the checkpoints "
                      "the store signed)")
+    if public:
+        lines.append(f"loaded {counted(public, 'public record')} (the store's public log)")
     return lines
 
 
