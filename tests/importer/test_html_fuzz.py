@@ -23,7 +23,7 @@ from tests.importer.corpus import CORPUS
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = int(os.environ.get("STORYLOG_PROOF_FUZZ_EXAMPLES", "2000"))
-ATHERIS_RUNS = 30_000
+ATHERIS_RUNS = 15_000  # fixed seed; open-ended runs: tests/importer/fuzz_html.py by hand
 
 TAGS = ["article", "div", "section", "li", "p", "h2", "figure", "figcaption", "nav", "header",
         "footer", "aside", "span", "time", "address", "main", "blockquote", "script", "meta"]

@@ -22,8 +22,8 @@ from storylog.app.service import StoryApp
 from storylog.domain.payloads import StoryOpenedPayload
 from storylog.errors import StorylogError
 from storylog.projections.queries import Views
-from storylog.projections.readmodel import Decoder
 from storylog.projections.story_view import story_view
+from storylog.store.decoding import Decoder
 from storylog.store.readmodel.recorder import is_duplicate
 from storylog.store.readmodel.schema import TABLES
 

@@ -17,8 +17,9 @@ from eventsourcing.persistence import StoredEvent
 from storylog.app.service import StoryApp, first_line
 from storylog.domain.story import Story, story_id
 from storylog.errors import Conflict, NotFound, RefusedInput, VerificationFailed
-from storylog.store import checkpoint_records, public_log, readmodel_lookups
+from storylog.store import checkpoint_records, public_log
 from storylog.store.eventlog import RawRow, WrittenMeanwhile, uuid_or_text
+from storylog.store.readmodel.questions import ReadStore
 from storylog.store.sealing import key_id
 
 # Advice after a failed check must never destroy evidence: a rebuild replaces the copies
@@ -125,7 +126,7 @@ class Archive:
     def taken_down_keys(self) -> tuple[frozenset[str], frozenset[str]]:
         """The keys of every taken-down update: (erased, held for auditors)."""
         self.app.catch_up()
-        takedowns = readmodel_lookups.takedowns(self.app.sql)
+        takedowns = ReadStore(self.app.sql).takedowns_everywhere()
         erased = frozenset(key_id(story, update) for story, update, gone in takedowns if gone)
         held = frozenset(key_id(story, update) for story, update, gone in takedowns if not gone)
         return erased, held
@@ -348,7 +349,7 @@ def _gather_pins(name: str, rows: list[StoredEvent],
 
 
 def _dump(app: StoryApp, table: str) -> list[tuple[str, ...]]:
-    rows = readmodel_lookups.table_rows(app.sql, table)
+    rows = ReadStore(app.sql).table(table)
     return sorted(tuple(str(v) for k, v in r.items() if k != "notification_id") for r in rows)
 
 

@@ -22,12 +22,13 @@ from storylog.app.runner import check_editor, new_command_id, retried, saved
 from storylog.domain.payloads import StoryOpenedPayload
 from storylog.domain.story import Story, story_id
 from storylog.errors import NotFound, RefusedInput, StoreUnavailable
-from storylog.projections.readmodel import Decoder, ReadModel
-from storylog.store import readmodel_lookups
+from storylog.projections.readmodel import ReadModel
 from storylog.store.backends import env_for, is_postgres
+from storylog.store.decoding import Decoder
 from storylog.store.eventlog import EventLog, holds_events
 from storylog.store.keystore import open_keys
 from storylog.store.mapper import ChainedEventStore, EventMapper, SnapshotMapper
+from storylog.store.readmodel.questions import ReadStore
 from storylog.store.sealing import KeyStore, key_id
 from storylog.store.sql import Sql, scrub_events_database
 
@@ -152,7 +153,7 @@ class StoryApp(Application[UUID]):
         """Destroy any key an erasure left behind (a crash after the read models saw it);
         returns how many."""
         finished = 0
-        for story, update_id, erased in readmodel_lookups.takedowns(self.sql):
+        for story, update_id, erased in ReadStore(self.sql).takedowns_everywhere():
             if erased and self.keys.get(key_id(story, update_id)) is not None:
                 self._destroy_key(story, update_id)
                 finished += 1
@@ -188,7 +189,7 @@ class StoryApp(Application[UUID]):
         """The first and last position a command id wrote into a story, if any (asked
         of the read models, which remember every command id the story forgot)."""
         self.catch_up()
-        return readmodel_lookups.command_positions(self.sql, str(story_id(slug)), command_id)
+        return ReadStore(self.sql).command_positions(str(story_id(slug)), command_id)
 
     def recorded(self, slug: str, command_id: str) -> list[Story.Event]:
         """The events a command id wrote into a story, in order (several for an import),
@@ -261,10 +262,3 @@ def first_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     return text[0] if text else type(error).__name__
 
-
-def latest_checkpoint(app: StoryApp) -> dict[str, Any] | None:
-    """The newest checkpoint this store signed, as {seq, hash}. (Kept only for
-    ``projections.queries``, until it asks ``store.checkpoint_records.latest`` itself.)"""
-    from storylog.store import checkpoint_records
-
-    return checkpoint_records.latest(app.sql)

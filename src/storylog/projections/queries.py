@@ -23,6 +23,7 @@ from storylog.projections.updates import (
     public_update,
     revision_changes,
 )
+from storylog.store import checkpoint_records
 from storylog.store.readmodel.questions import ReadStore
 from storylog.store.sql import Sql
 
@@ -56,8 +57,7 @@ class Views:
 
     def latest_checkpoint(self) -> dict[str, Any] | None:
         """The newest checkpoint this store signed, as {seq, hash}."""
-        row = self.store.latest_checkpoint()
-        return {"seq": row["seq"], "hash": row["hash"]} if row else None
+        return checkpoint_records.latest(self.store.sql)
 
     # -- stories ------------------------------------------------------------------
 

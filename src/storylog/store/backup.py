@@ -30,8 +30,8 @@ from storylog.errors import RefusedInput
 from storylog.store import checkpoint_records, public_log
 from storylog.store.backends import is_postgres
 from storylog.store.eventlog import LogTables
-from storylog.store.keystore import open_key_database, table_exists
-from storylog.store.sql import Sql
+from storylog.store.keystore import open_key_database
+from storylog.store.sql import Sql, holds_rows, table_exists
 
 FORMAT = 1
 BATCH = 2000
@@ -238,7 +238,7 @@ def holds_a_store(location: str) -> bool:
     store is a file: its existence says it)."""
     sql = open_key_database(location)
     try:
-        return any(table_exists(sql, table) and sql.fetchall(f"SELECT 1 FROM {table} LIMIT 1")
+        return any(holds_rows(sql, table)
                    for table in (LogTables.of(postgres=True).events, "storylog_keys"))
     finally:
         sql.datastore.close()

@@ -3,7 +3,7 @@
 Each row is one signed checkpoint: its sequence number, its hash (what publications
 pin) and the signed line itself, so an export can carry them and a log that lost one is
 caught. The table is made with the first checkpoint signed or loaded; a read never
-makes it.
+makes it. This module loads no cipher or library: the fast read path asks it too.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from storylog.store.keystore import table_exists
-from storylog.store.sql import Sql
+from storylog.store.sql import Sql, table_exists
 
 TABLE = "storylog_checkpoints"
 CREATE = (f"CREATE TABLE IF NOT EXISTS {TABLE} (seq INTEGER PRIMARY KEY, "

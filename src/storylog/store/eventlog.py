@@ -20,8 +20,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from storylog.errors import Conflict
-from storylog.store.keystore import table_exists
-from storylog.store.sql import Sql
+from storylog.store.sql import Sql, holds_rows
 
 
 class WrittenMeanwhile(Conflict):
@@ -111,8 +110,7 @@ class EventLog:
 def holds_events(sql: Sql) -> bool:
     """Whether any event is stored (asked before the recorder exists, so the events table
     may not either)."""
-    table = LogTables.of(sql.postgres).events
-    return table_exists(sql, table) and bool(sql.fetchall(f"SELECT 1 FROM {table} LIMIT 1"))
+    return holds_rows(sql, LogTables.of(sql.postgres).events)
 
 
 def remove_if_empty(path: Path) -> None:

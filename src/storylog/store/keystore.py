@@ -19,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 from storylog.errors import StoreUnavailable, VerificationFailed
 from storylog.store.backends import env_for, is_postgres
 from storylog.store.sealing import KeyStore
-from storylog.store.sql import Sql, table_exists
+from storylog.store.sql import Sql, holds_rows, table_exists
 
 HOME_TABLE = ("CREATE TABLE IF NOT EXISTS storylog_key_home (name TEXT PRIMARY KEY, "
               "store_id TEXT NOT NULL, location TEXT NOT NULL, moved_at TEXT)")
@@ -105,8 +105,7 @@ def open_keys(events: Sql, keys: str | None, *, fresh: bool) -> KeyStore:
 def inside_keys(events: Sql) -> bool:
     """Whether the events database holds keys of its own (a store from before keys
     could live apart, or one never moved)."""
-    return table_exists(events, "storylog_keys") and bool(
-        events.fetchall("SELECT 1 FROM storylog_keys LIMIT 1"))
+    return holds_rows(events, "storylog_keys")
 
 
 def pair(events: Sql, store: KeyStore) -> str:

@@ -62,6 +62,11 @@ def table_exists(sql: Sql, name: str) -> bool:
                              (name,)))
 
 
+def holds_rows(sql: Sql, table: str) -> bool:
+    """Whether a table exists and holds a row (asked before the table may be made)."""
+    return table_exists(sql, table) and bool(sql.fetchall(f"SELECT 1 FROM {table} LIMIT 1"))
+
+
 def scrub_sqlite_file(path: str) -> None:
     """Make deleted rows' bytes unrecoverable from a SQLite file and its WAL: with
     secure_delete on, fold the WAL in, rewrite the file (VACUUM), and fold again."""

@@ -1,7 +1,11 @@
-"""The questions the projections ask of the read models, each a named method.
+"""The questions asked of the read models, each a named method.
 
-Answers are rows (mappings by column name) in the order the question names; what they
-mean, and the shape they are shown in, is the projections' business. This module loads
+The projections ask most of them; the write side asks three it cannot cheaply answer
+from the events themselves (at the end): which positions a command id wrote into a story
+(a command id the story has since forgotten must never be written twice), which updates
+were taken down (and which of those erased), and a whole table, to compare with one
+rebuilt elsewhere. Answers are rows (mappings by column name) in the order the question
+names; what they mean, and the shape they are shown in, is the asker's business. This module loads
 no eventsourcing, pydantic or cipher: a read whose models are current runs on a plain
 ``sqlite3`` connection (``current.py``).
 """
@@ -11,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from storylog.store.sql import Sql, table_exists
+from storylog.store.sql import Sql
 
 Row = Any  # sqlite3.Row or psycopg's dict row: both are read by column name
 
@@ -39,7 +43,6 @@ class ReadStore:
             "SELECT v.story_id, s.slug, v.version FROM rm_versions v "
             "JOIN rm_events e ON e.story_id = v.story_id AND e.position = v.position "
             "JOIN rm_stories s ON s.story_id = v.story_id ORDER BY e.notification_id")
-
 
     def story(self, slug: str) -> Row | None:
         rows = self._rows("SELECT * FROM rm_stories WHERE slug = ?", (slug,))
@@ -126,14 +129,6 @@ class ReadStore:
             "AND v.position > (SELECT position FROM rm_revisions WHERE story_id = ? "
             "AND update_id = ? AND revision = 1) ORDER BY v.version LIMIT 1",
             (story_id, story_id, update_id))
-        return rows[0] if rows else None
-
-    def latest_checkpoint(self) -> Row | None:
-        """The newest checkpoint this store signed (seq, hash); None before the first,
-        whose signing makes the table."""
-        if not table_exists(self.sql, "storylog_checkpoints"):
-            return None
-        rows = self._rows("SELECT seq, hash FROM storylog_checkpoints ORDER BY seq DESC LIMIT 1")
         return rows[0] if rows else None
 
     # -- updates -------------------------------------------------------------------------
@@ -271,3 +266,25 @@ class ReadStore:
         # role breaks a tie (one update citing the source directly and as another's channel):
         # without it the row order, and so the entry, differed between SQLite and PostgreSQL.
         return self._rows(query + " ORDER BY c.position, c.role", params)
+
+    # -- what the write side asks ------------------------------------------------------
+
+    def command_positions(self, story_id: str, command_id: str) -> tuple[int, int] | None:
+        """The first and last position a command id wrote into a story, if it wrote any."""
+        found = self._rows(
+            "SELECT MIN(position) AS first, MAX(position) AS last FROM rm_events "
+            "WHERE story_id = ? AND command_id = ?", (story_id, command_id))
+        if not found or found[0]["first"] is None:
+            return None
+        return found[0]["first"], found[0]["last"]
+
+    def takedowns_everywhere(self) -> list[tuple[str, str, bool]]:
+        """Every update taken down, as (story id, update id, whether its content was
+        erased)."""
+        rows = self._rows("SELECT story_id, update_id, erased FROM rm_revisions "
+                          "WHERE action = 'taken-down'")
+        return [(r["story_id"], r["update_id"], bool(r["erased"])) for r in rows]
+
+    def table(self, name: str) -> list[dict[str, Any]]:
+        """Every row of one read-model table, as column -> value."""
+        return [dict(r) for r in self._rows(f"SELECT * FROM {name}")]
