@@ -290,6 +290,10 @@ TIME_WORDS = frozenset(_MONTHS) | frozenset(_WEEKDAYS) | _set(
      "night overnight noon midnight dawn dusk week weekend month year spring summer autumn "
      "fall winter last next earlier later ago")
 PRONOUNS = _set("he she we i you")
+# A form of "be" put in or taken out alone ("Shelling reported" -> "Shelling was
+# reported") only moves between headline style and a full sentence; one form swapped
+# for another ("is" -> "was") changes the tense, and stays a finding.
+AUXILIARIES = _set("is are was were be been being")
 _ORDERED = _set("not no never than from into by against over versus")
 _CLAUSE = _set("that which who whom whose where when while because")
 _NOT_NAMES = STOPWORDS | TIME_WORDS
@@ -612,9 +616,10 @@ def text_findings(old: str, new: str) -> list[str]:
     gone, added = before.bag - after.bag, after.bag - before.bag
     respelt = _explain(gone, added, before, after) if gone or added else {}
     found: dict[str, tuple[list[str], list[str]]] = {}
+    one_sided_aux = not (set(gone) & AUXILIARIES and set(added) & AUXILIARIES)
     for tokens, side in ((gone, 0), (added, 1)):
         for token in sorted(tokens.elements()):
-            if token in STOPWORDS:
+            if token in STOPWORDS or (one_sided_aux and token in AUXILIARIES):
                 continue
             found.setdefault(_label(token, before, after), ([], []))[side].append(_show(token))
     if not found:
