@@ -285,3 +285,15 @@ def test_a_name_confidential_in_one_story_is_not_named_in_anothers_public_views(
                    story.ok("diff", "s", "1", "2", "--json")):
         assert "Handlerov" not in output
         assert "Bild" in output
+
+
+def test_a_usage_error_shows_the_argument_with_its_controls_made_visible():
+    """Found by the slow stage's hostile command lines: click's usage error echoed a C1
+    control (CSI) raw to the terminal."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "storylog.cli", "show", "--", "--at",
+                           "red \x9b31m text"], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "\x9b" not in done.stderr and "\\x9b31m" in done.stderr

@@ -83,3 +83,14 @@ def test_storylog_import_reads_an_html_page_by_its_content(cli: Cli) -> None:
     assert [u["stamp"] for u in view["updates"]] == [
         "2025-04-04T16:05", "2025-04-04T13:10", "2025-04-04T10:02"]
     assert view["headline"] == "Markets live: stocks tumble as tariffs bite"
+
+
+def test_a_page_whose_root_is_marked_as_chrome_still_parses():
+    """Found by the slow stage's atheris run: a chrome role on <html> made the parser try to
+    remove the page's root (SelectolaxError)."""
+    from storylog.importer import parse_page
+
+    page = ('<html role="banner" class="cookie"><body><article><time '
+            'datetime="2025-11-05T10:00:00+02:00">10:00</time><p>Body text here.</p>'
+            '</article></body></html>')
+    assert len(parse_page(page, year=None, tz="UTC").updates) == 1

@@ -8,6 +8,7 @@ simple commands start fast.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from pathlib import Path
@@ -129,7 +130,9 @@ def run(cli: click.Group, argv: list[str] | None = None) -> NoReturn:
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.ClickException as error:
-        error.show()
+        shown = io.StringIO()
+        error.show(file=shown)  # click echoes the argument back: controls made visible
+        say(shown.getvalue().rstrip("\n"))
         sys.exit(error.exit_code)
     except StorylogError as error:
         say(f"Error: {error}")

@@ -123,7 +123,10 @@ def _drop_chrome(tree: LexborHTMLParser) -> None:
     dated = ancestors_of(tree.css("time[datetime]"))
     marks = Outermost()
     chrome = []
+    root = tree.root.mem_id if tree.root is not None else None
     for node in tree.css(_CANDIDATES):
+        if node.mem_id == root:
+            continue  # the page itself marked as chrome: its parts are judged one by one
         if not marks.inside(node) and _is_chrome(node, dated) and marks.take(node):
             chrome.append(node)
     for node in chrome:
